@@ -1,0 +1,112 @@
+"""Who is calling: an agent (API token or session) or a customer (portal session)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from frontdesk.domain.actors import Actor
+from frontdesk.domain.agents import agent_for_token
+from frontdesk.models import Agent, Contact
+from frontdesk.runtime import Frontdesk
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Resolved tokens are kept briefly so a busy integration costs one lookup every few seconds;
+# a revoked token stops working within this time.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, Actor]] = {}
+_token_lock = threading.Lock()
+
+
+def get_fd(request: Request) -> Frontdesk:
+    fd: Frontdesk = request.app.state.fd
+    return fd
+
+
+FD = Annotated[Frontdesk, Depends(get_fd)]
+
+
+def _actor_from_token(fd: Frontdesk, token: str) -> Actor | None:
+    key = hashlib.sha256(token.encode()).hexdigest()
+    now = time.monotonic()
+    with _token_lock:
+        hit = _token_cache.get(key)
+    if hit and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    with fd.read() as session:
+        agent = agent_for_token(session, token)
+        actor = Actor.for_agent(agent) if agent else None
+    with _token_lock:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        if actor:
+            _token_cache[key] = (now, actor)
+    return actor
+
+
+def forget_cached_tokens() -> None:
+    with _token_lock:
+        _token_cache.clear()
+
+
+def current_actor(request: Request, fd: FD) -> Actor | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(
+                401, "use Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}
+            )
+        actor = _actor_from_token(fd, token.strip())
+        if actor is None:
+            raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
+        return actor
+    session = request.scope.get("session") or {}
+    if not session:
+        return None
+    if request.method not in SAFE_METHODS and request.headers.get("x-csrf-token") != session.get(
+        "csrf"
+    ):
+        raise HTTPException(403, "missing or wrong X-CSRF-Token header")
+    with fd.read() as db:
+        if "agent_id" in session:
+            agent = db.get(Agent, session["agent_id"])
+            if agent is not None and agent.is_active:
+                return Actor.for_agent(agent)
+        if "contact_id" in session:
+            contact = db.get(Contact, session["contact_id"])
+            if contact is not None and contact.merged_into_id is None:
+                return Actor.for_contact(contact.id)
+    return None
+
+
+def _signed_in(actor: Annotated[Actor | None, Depends(current_actor)]) -> Actor:
+    if actor is None:
+        raise HTTPException(401, "sign in or send an API token", {"WWW-Authenticate": "Bearer"})
+    return actor
+
+
+def _role_guard(*roles: str) -> object:
+    def guard(actor: Annotated[Actor, Depends(_signed_in)]) -> Actor:
+        if actor.type != "agent" or (roles and actor.role not in roles):
+            raise HTTPException(403, "your role does not allow this")
+        return actor
+
+    return guard
+
+
+def _customer(actor: Annotated[Actor, Depends(_signed_in)]) -> Actor:
+    if actor.type != "contact":
+        raise HTTPException(403, "this part of the API is for customers")
+    return actor
+
+
+AnyActor = Annotated[Actor, Depends(_signed_in)]
+AnyAgent = Annotated[Actor, Depends(_role_guard())]
+FullAgent = Annotated[Actor, Depends(_role_guard("admin", "agent"))]
+Admin = Annotated[Actor, Depends(_role_guard("admin"))]
+Customer = Annotated[Actor, Depends(_customer)]

@@ -1,0 +1,161 @@
+"""The ASGI application: REST API, event stream, health and metrics; in embedded mode the
+job workers run in the same process."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontdesk import __version__, metrics
+from frontdesk.api import problems
+from frontdesk.api.routes import auth, contacts, directory, inbound, portal, system, tickets
+from frontdesk.config import Settings
+from frontdesk.db.engine import migrate
+from frontdesk.jobs.worker import WorkerPool
+from frontdesk.runtime import Frontdesk
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None) -> FastAPI:
+    if fd is None:
+        fd = Frontdesk(settings or Settings())
+    settings = fd.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            migrate(settings.resolved_database_url)
+        await fd.bus.start()
+        pool = WorkerPool(fd, settings.embedded_workers)
+        pool.start()
+        try:
+            yield
+        finally:
+            pool.stop()
+            await fd.bus.stop()
+
+    app = FastAPI(
+        title="Frontdesk",
+        version=__version__,
+        description="Every customer channel in one inbox.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.fd = fd
+    problems.install(app)
+    api = "/api/v1"
+    for router in (
+        tickets.router,
+        contacts.router,
+        directory.router,
+        inbound.router,
+        auth.router,
+        portal.router,
+    ):
+        app.include_router(router, prefix=api)
+    app.include_router(system.router)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=fd.secret_key,
+        session_cookie="frontdesk_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestMetrics)
+    return app
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before reading them into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _too_large(send, self.max_bytes)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _too_large(send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"type":"about:blank","title":"Request too large","status":413,'
+        b'"detail":"the body is larger than ' + str(limit).encode() + b' bytes"}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestMetrics:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            metrics.HTTP_REQUESTS.labels(scope["method"], str(status)).observe(
+                time.perf_counter() - start
+            )

@@ -1,0 +1,120 @@
+"""The contract between channels and the domain, and the registry of channel kinds."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel
+
+from frontdesk.config import Settings
+
+
+@dataclass(frozen=True)
+class InboundAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote: an identity on the channel, or a contact already known (a signed-in customer)."""
+
+    kind: str = ""
+    address: str = ""
+    name: str = ""
+    contact_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    inbox_id: int
+    sender: Sender
+    text: str
+    channel: str | None = None  # defaults to the inbox's kind
+    subject: str | None = None
+    html: str | None = None
+    external_id: str | None = None  # the channel's id for this message: stored once
+    thread_key: str | None = None  # the channel's id for the conversation
+    in_reply_to: tuple[str, ...] = ()  # external ids this message answers
+    ticket_id: int | None = None  # set when the channel already knows the ticket
+    attachments: tuple[InboundAttachment, ...] = ()
+    language: str | None = None
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboundAttachment:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    message_id: int
+    ticket_id: int
+    ticket_subject: str
+    ticket_status: str
+    thread_key: str | None
+    text: str
+    html: str | None
+    created_at: datetime
+    author_name: str
+    contact_id: int
+    contact_name: str
+    recipients: tuple[tuple[str, str], ...]  # (kind, address) of the customer
+    in_reply_to: str | None  # the external id of the customer's latest message
+    attachments: tuple[OutboundAttachment, ...] = ()
+    read_attachment: Callable[[str], bytes] | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    external_id: str | None = None
+
+
+class DeliveryFailed(Exception):
+    """A send that may succeed later; the job is retried with backoff."""
+
+
+class ChannelAdapter(Protocol):
+    kind: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, settings: Settings) -> None: ...
+
+    @classmethod
+    def delivers(cls, config: BaseModel) -> bool:
+        """Whether replies on this inbox are pushed out (False: the integrator fetches them)."""
+        ...
+
+    def send(self, config: BaseModel, message: OutboundMessage) -> DeliveryReceipt: ...
+
+
+# kind → "module:Class", imported on first use so that unused channels cost nothing.
+CHANNELS: dict[str, str] = {
+    "api": "frontdesk.channels.api:ApiChannel",
+}
+
+
+def adapter_class(kind: str) -> type[ChannelAdapter]:
+    try:
+        path = CHANNELS[kind]
+    except KeyError:
+        raise LookupError(f"unknown channel kind {kind!r}") from None
+    module_name, _, class_name = path.partition(":")
+    cls: type[ChannelAdapter] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def validate_config(kind: str, config: dict[str, Any]) -> BaseModel:
+    return adapter_class(kind).config_model.model_validate(config)

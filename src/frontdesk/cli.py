@@ -1,0 +1,201 @@
+"""The `frontdesk` command."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from frontdesk import __version__
+from frontdesk.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from frontdesk.runtime import Frontdesk
+
+app = typer.Typer(help="Frontdesk: every customer channel in one inbox.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"frontdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Job worker threads in this process (0: none).")
+    ] = None,
+) -> None:
+    """Serve the web app and API; job workers run inside unless --workers 0."""
+    import uvicorn
+
+    from frontdesk.app import create_app
+
+    overrides: dict[str, object] = {}
+    if workers is not None:
+        overrides["embedded_workers"] = workers
+    settings = _settings(**overrides)
+    typer.echo(f"Frontdesk {__version__} on http://{host}:{port} ({_where(settings)})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+) -> None:
+    """Run background jobs (deliveries and more) until SIGTERM; the job in hand finishes."""
+    from frontdesk.jobs.worker import WorkerPool
+    from frontdesk.runtime import Frontdesk
+
+    settings = _settings()
+    fd = Frontdesk(settings)
+    pool = WorkerPool(fd, threads)
+    stopping: list[int] = []
+
+    def _stop(signum: int, frame: object) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    pool.start()
+    typer.echo(f"worker: {threads} thread(s) on {_where(settings)}")
+    while not stopping:
+        signal.pause()
+    typer.echo("worker: finishing the jobs in hand")
+    pool.stop()
+    fd.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from frontdesk.db.engine import migrate as run_migrations
+
+    settings = _settings()
+    run_migrations(settings.resolved_database_url)
+    typer.echo(f"database is up to date ({_where(settings)})")
+
+
+@app.command()
+def createadmin(
+    email: Annotated[str, typer.Option(help="The admin's email address.")],
+    password: Annotated[str, typer.Option(help="At least 10 characters.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Create an admin agent (or make an existing agent admin with this password)."""
+    from sqlalchemy import select
+
+    from frontdesk.domain import agents
+    from frontdesk.domain.actors import SYSTEM
+    from frontdesk.domain.errors import DomainError
+    from frontdesk.models import Agent
+
+    fd = _ready_runtime()
+    try:
+        with fd.transaction() as tx:
+            existing = tx.session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+            if existing is None:
+                agents.create_agent(
+                    tx, SYSTEM, email=email, name=name or email, role="admin", password=password
+                )
+            else:
+                agents.update_agent(
+                    tx, SYSTEM, existing.id, {"role": "admin", "password": password}
+                )
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        fd.close()
+    typer.echo(f"admin {email} is ready")
+
+
+@token_app.command("create")
+def token_create(
+    agent: Annotated[str, typer.Option("--agent", help="Email of the agent the token acts as.")],
+    name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "CLI token",
+) -> None:
+    """Print a new API token for an agent. It is shown once; only its hash is kept."""
+    from sqlalchemy import select
+
+    from frontdesk.domain import agents
+    from frontdesk.domain.actors import SYSTEM
+    from frontdesk.models import Agent
+
+    fd = _ready_runtime()
+    try:
+        with fd.transaction() as tx:
+            found = tx.session.scalar(select(Agent).where(Agent.email == agent.strip().lower()))
+            if found is None:
+                typer.echo(f"error: no agent with email {agent}", err=True)
+                raise typer.Exit(1)
+            _, secret = agents.create_token(tx, SYSTEM, found.id, name)
+    finally:
+        fd.close()
+    typer.echo(secret)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the data and exit.")] = False,
+) -> None:
+    """Load believable demo data in six languages, then serve."""
+    from frontdesk.demo.load import DEMO_PASSWORD, load_demo
+
+    settings = _settings()
+    _ready_runtime().close()
+    loaded = load_demo(settings)
+    typer.echo("demo data loaded" if loaded else "tickets exist already; demo data not loaded")
+    typer.echo(f"sign in as admin@example.com with password {DEMO_PASSWORD!r}")
+    if not no_serve:
+        serve(host=host, port=port, workers=None)
+
+
+def _ready_runtime() -> Frontdesk:
+    from frontdesk.db.engine import migrate as run_migrations
+    from frontdesk.runtime import Frontdesk
+
+    settings = _settings()
+    run_migrations(settings.resolved_database_url)
+    return Frontdesk(settings)
+
+
+def _where(settings: Settings) -> str:
+    url = settings.resolved_database_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

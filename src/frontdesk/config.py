@@ -1,0 +1,97 @@
+"""Typed settings read from FRONTDESK_* environment variables.
+
+Wrong values stop the process at start with a message naming the variable, rather than
+failing later in a request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """Raised with a readable explanation when settings are invalid."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
+
+    data_dir: Path = Path("frontdesk-data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in the data directory when unset"
+    )
+    redis_url: str | None = None
+    secret_key: str | None = Field(
+        default=None, min_length=32, description="Signs sessions; generated and kept in data_dir"
+    )
+    base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    max_request_bytes: Annotated[int, Field(gt=1024)] = 32 * 1024 * 1024
+    embedded_workers: Annotated[int, Field(ge=0, le=32)] = 1
+    job_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    job_lease_seconds: Annotated[float, Field(gt=0)] = 300.0
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 15.0
+    auto_migrate: bool = True
+    db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        scheme = value.split("://", 1)[0]
+        if scheme not in ("sqlite", "postgresql", "postgresql+psycopg"):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        if scheme == "postgresql":
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'frontdesk.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.scheme == "https"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one clear message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "FRONTDESK_" + "_".join(str(p) for p in error["loc"]).upper()
+            lines.append(f"  {name}: {error['msg']}")
+        raise ConfigError("Invalid settings:\n" + "\n".join(lines)) from None

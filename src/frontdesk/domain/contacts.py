@@ -1,0 +1,247 @@
+"""Contacts, their identities and organizations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.domain.actors import Actor
+from frontdesk.domain.errors import Conflict, Invalid, NotFound
+from frontdesk.domain.identities import normalize_identity
+from frontdesk.domain.tx import Tx
+from frontdesk.models import Contact, ContactIdentity, Message, Organization, Ticket
+
+CONTACT_FIELDS = (
+    "name",
+    "language",
+    "time_zone",
+    "organization_id",
+    "tier",
+    "lifetime_value",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class IdentityRef:
+    kind: str
+    address: str
+    name: str = ""
+
+
+def get_contact(tx: Tx, contact_id: int) -> Contact:
+    contact = tx.session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    return contact
+
+
+def find_by_identity(tx: Tx, kind: str, address: str) -> Contact | None:
+    kind, address = normalize_identity(kind, address)
+    identity = tx.session.scalar(
+        select(ContactIdentity).where(
+            ContactIdentity.kind == kind, ContactIdentity.address == address
+        )
+    )
+    return identity.contact if identity else None
+
+
+def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
+    """The contact behind an identity, created on first contact. Returns (contact, created).
+
+    Safe under concurrency: if another transaction creates the same identity first, the
+    unique constraint fails inside a savepoint and the winner's row is read back.
+    """
+    kind, address = normalize_identity(ref.kind, ref.address)
+    existing = find_by_identity(tx, kind, address)
+    if existing is not None:
+        if not existing.name and ref.name:
+            existing.name = ref.name
+        return existing, False
+    now = tx.now()
+    contact = Contact(name=ref.name, created_at=now, updated_at=now)
+    try:
+        with tx.session.begin_nested():
+            tx.session.add(contact)
+            tx.session.add(
+                ContactIdentity(contact=contact, kind=kind, address=address, created_at=now)
+            )
+    except IntegrityError:
+        winner = find_by_identity(tx, kind, address)
+        if winner is None:
+            raise
+        return winner, False
+    return contact, True
+
+
+def create_contact(
+    tx: Tx, actor: Actor, fields: dict[str, Any], identities: list[IdentityRef]
+) -> Contact:
+    actor.require_agent("admin", "agent")
+    now = tx.now()
+    contact = Contact(created_at=now, updated_at=now)
+    _apply_fields(tx, contact, fields)
+    tx.session.add(contact)
+    tx.session.flush()
+    for ref in identities:
+        _attach_identity(tx, contact, ref)
+    tx.audit(actor, "contact.created", "contact", contact.id, _snapshot(contact))
+    tx.emit("contact.created", contact_id=contact.id)
+    return contact
+
+
+def update_contact(tx: Tx, actor: Actor, contact_id: int, fields: dict[str, Any]) -> Contact:
+    actor.require_agent("admin", "agent")
+    contact = get_contact(tx, contact_id)
+    before = _snapshot(contact)
+    _apply_fields(tx, contact, fields)
+    after = _snapshot(contact)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        contact.updated_at = tx.now()
+        tx.audit(actor, "contact.updated", "contact", contact.id, changes)
+        tx.emit("contact.updated", contact_id=contact.id)
+    return contact
+
+
+def add_identity(tx: Tx, actor: Actor, contact_id: int, ref: IdentityRef) -> ContactIdentity:
+    actor.require_agent("admin", "agent")
+    contact = get_contact(tx, contact_id)
+    identity = _attach_identity(tx, contact, ref)
+    tx.audit(
+        actor,
+        "contact.identity_added",
+        "contact",
+        contact.id,
+        {"identity": [None, f"{identity.kind}:{identity.address}"]},
+    )
+    return identity
+
+
+def remove_identity(tx: Tx, actor: Actor, contact_id: int, identity_id: int) -> None:
+    actor.require_agent("admin", "agent")
+    identity = tx.session.get(ContactIdentity, identity_id)
+    if identity is None or identity.contact_id != contact_id:
+        raise NotFound(f"identity {identity_id} not found")
+    tx.session.delete(identity)
+    tx.audit(
+        actor,
+        "contact.identity_removed",
+        "contact",
+        contact_id,
+        {"identity": [f"{identity.kind}:{identity.address}", None]},
+    )
+
+
+def merge_contacts(tx: Tx, actor: Actor, survivor_id: int, merged_id: int) -> Contact:
+    """Fold `merged_id` into `survivor_id`: identities, tickets and messages move over,
+    empty fields are filled from the merged contact, which then points to the survivor."""
+    actor.require_agent("admin", "agent")
+    if survivor_id == merged_id:
+        raise Invalid("other_id", "cannot merge a contact into itself")
+    survivor = get_contact(tx, survivor_id)
+    merged = get_contact(tx, merged_id)
+    if survivor.merged_into_id or merged.merged_into_id:
+        raise Conflict("one of these contacts was already merged into another")
+    session = tx.session
+    moved_identities = [f"{i.kind}:{i.address}" for i in merged.identities]
+    session.execute(
+        update(ContactIdentity)
+        .where(ContactIdentity.contact_id == merged.id)
+        .values(contact_id=survivor.id)
+    )
+    ticket_ids = list(session.scalars(select(Ticket.id).where(Ticket.contact_id == merged.id)))
+    session.execute(
+        update(Ticket).where(Ticket.contact_id == merged.id).values(contact_id=survivor.id)
+    )
+    session.execute(
+        update(Message)
+        .where(Message.author_contact_id == merged.id)
+        .values(author_contact_id=survivor.id)
+    )
+    for name in ("name", "language", "time_zone", "organization_id"):
+        if not getattr(survivor, name) and getattr(merged, name):
+            setattr(survivor, name, getattr(merged, name))
+    survivor.lifetime_value += merged.lifetime_value
+    if merged.notes:
+        survivor.notes = f"{survivor.notes}\n\n{merged.notes}".strip()
+    merged.merged_into_id = survivor.id
+    survivor.updated_at = merged.updated_at = tx.now()
+    session.expire(survivor, ["identities"])
+    tx.audit(
+        actor,
+        "contact.merged",
+        "contact",
+        survivor.id,
+        {
+            "merged_contact": [None, merged.id],
+            "identities": [None, moved_identities],
+            "tickets": [None, ticket_ids],
+        },
+    )
+    tx.audit(
+        actor, "contact.merged_into", "contact", merged.id, {"merged_into": [None, survivor.id]}
+    )
+    tx.emit("contact.merged", contact_id=survivor.id, merged_contact_id=merged.id)
+    return survivor
+
+
+def create_organization(tx: Tx, actor: Actor, fields: dict[str, Any]) -> Organization:
+    actor.require_agent("admin", "agent")
+    org = Organization(created_at=tx.now(), **fields)
+    try:
+        with tx.session.begin_nested():
+            tx.session.add(org)
+    except IntegrityError:
+        raise Conflict(f"an organization named {fields.get('name')!r} exists") from None
+    tx.audit(actor, "organization.created", "organization", org.id, dict(fields))
+    return org
+
+
+def update_organization(tx: Tx, actor: Actor, org_id: int, fields: dict[str, Any]) -> Organization:
+    actor.require_agent("admin", "agent")
+    org = tx.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"organization {org_id} not found")
+    changes = {k: [getattr(org, k), v] for k, v in fields.items() if getattr(org, k) != v}
+    for key, value in fields.items():
+        setattr(org, key, value)
+    try:
+        tx.session.flush()
+    except IntegrityError:
+        raise Conflict(f"an organization named {fields.get('name')!r} exists") from None
+    if changes:
+        tx.audit(actor, "organization.updated", "organization", org.id, changes)
+    return org
+
+
+def _attach_identity(tx: Tx, contact: Contact, ref: IdentityRef) -> ContactIdentity:
+    kind, address = normalize_identity(ref.kind, ref.address)
+    identity = ContactIdentity(
+        contact_id=contact.id, kind=kind, address=address, created_at=tx.now()
+    )
+    try:
+        with tx.session.begin_nested():
+            tx.session.add(identity)
+    except IntegrityError:
+        raise Conflict(f"{kind} {address} already belongs to a contact") from None
+    tx.session.expire(contact, ["identities"])
+    return identity
+
+
+def _apply_fields(tx: Tx, contact: Contact, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise Invalid(sorted(unknown)[0], "is not a contact field")
+    org_id = fields.get("organization_id")
+    if org_id is not None and tx.session.get(Organization, org_id) is None:
+        raise Invalid("organization_id", f"organization {org_id} does not exist")
+    for key, value in fields.items():
+        setattr(contact, key, value)
+
+
+def _snapshot(contact: Contact) -> dict[str, Any]:
+    return {name: getattr(contact, name) for name in CONTACT_FIELDS}

@@ -1,0 +1,95 @@
+"""The job that delivers an agent's reply through the ticket's channel.
+
+The slow part (the network) runs outside any transaction; the message's delivery status is
+written before and after in short transactions of their own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from frontdesk.channels.base import (
+    DeliveryFailed,
+    OutboundAttachment,
+    OutboundMessage,
+    adapter_class,
+    validate_config,
+)
+from frontdesk.jobs.handlers import PermanentFailure
+from frontdesk.jobs.queue import ClaimedJob
+from frontdesk.models import Agent, Contact, Inbox, Message, Ticket
+from frontdesk.runtime import Frontdesk
+
+
+def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
+    message_id = int(job.payload["message_id"])
+    with fd.read() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise PermanentFailure(f"message {message_id} no longer exists")
+        if message.delivery_status == "sent":
+            return  # a repeated job after a crash between send and bookkeeping
+        ticket = session.get_one(Ticket, message.ticket_id)
+        inbox = session.get_one(Inbox, message.inbox_id)
+        contact = session.get_one(Contact, ticket.contact_id)
+        author = session.get(Agent, message.author_agent_id) if message.author_agent_id else None
+        last_inbound = session.scalar(
+            select(Message.external_id)
+            .where(Message.ticket_id == ticket.id, Message.direction == "in")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        outbound = OutboundMessage(
+            message_id=message.id,
+            ticket_id=ticket.id,
+            ticket_subject=ticket.subject,
+            ticket_status=ticket.status,
+            thread_key=ticket.thread_key,
+            text=message.text,
+            html=message.html,
+            created_at=message.created_at,
+            author_name=author.name if author else "",
+            contact_id=contact.id,
+            contact_name=contact.name,
+            recipients=tuple((i.kind, i.address) for i in contact.identities),
+            in_reply_to=last_inbound,
+            attachments=tuple(
+                OutboundAttachment(a.id, a.filename, a.content_type, a.size, a.sha256)
+                for a in message.attachments
+            ),
+            read_attachment=fd.storage.get,
+        )
+        kind, config = inbox.kind, validate_config(inbox.kind, inbox.config)
+
+    adapter = adapter_class(kind)(fd.settings)
+    try:
+        receipt = adapter.send(config, outbound)
+    except DeliveryFailed as exc:
+        with fd.transaction() as tx:
+            failed = tx.session.get_one(Message, message_id)
+            failed.delivery_error = str(exc)
+            if job.is_last_attempt:
+                failed.delivery_status = "failed"
+                tx.emit(
+                    "message.delivery_failed",
+                    ticket_id=outbound.ticket_id,
+                    message_id=message_id,
+                    team_id=ticket.team_id,
+                    assignee_id=ticket.assignee_id,
+                )
+        raise
+
+    with fd.transaction() as tx:
+        sent = tx.session.get_one(Message, message_id)
+        sent.delivery_status = "sent"
+        sent.delivery_error = None
+        sent.sent_at = tx.now()
+        if receipt.external_id:
+            sent.external_id = receipt.external_id
+        tx.emit(
+            "message.delivered",
+            ticket_id=outbound.ticket_id,
+            message_id=message_id,
+            team_id=ticket.team_id,
+            assignee_id=ticket.assignee_id,
+        )

@@ -1,0 +1,34 @@
+"""Checks for text that crosses the edge: any script and any emoji pass unchanged;
+what no database can store (NUL, lone surrogates) is refused with a reason."""
+
+from __future__ import annotations
+
+import nh3
+
+from frontdesk.domain.errors import Invalid
+
+
+def check_text(value: str, field: str, *, max_length: int | None = None) -> str:
+    if "\x00" in value:
+        raise Invalid(field, "must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(field, "is not valid Unicode (lone surrogate)") from None
+    if max_length is not None and len(value) > max_length:
+        raise Invalid(field, f"must be at most {max_length} characters")
+    return value
+
+
+_ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
+
+
+def sanitize_html(html: str) -> str:
+    """Keep formatting, drop scripts, event handlers and dangerous URLs."""
+    return str(
+        nh3.clean(
+            html,
+            url_schemes=_ALLOWED_URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+        )
+    )

@@ -1,0 +1,1 @@
+"""Durable background jobs stored in the application's database."""

@@ -1,0 +1,37 @@
+"""The conversation model. Importing this package registers every table on Base.metadata."""
+
+from frontdesk.models.agents import ROLES, Agent, ApiToken, Team, team_members
+from frontdesk.models.audit import AuditEntry
+from frontdesk.models.contacts import Contact, ContactIdentity, Organization
+from frontdesk.models.inboxes import Inbox
+from frontdesk.models.jobs import Job
+from frontdesk.models.tickets import (
+    OPEN_STATUSES,
+    PRIORITIES,
+    STATUSES,
+    Attachment,
+    Message,
+    Ticket,
+    TicketTag,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "PRIORITIES",
+    "ROLES",
+    "STATUSES",
+    "Agent",
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Contact",
+    "ContactIdentity",
+    "Inbox",
+    "Job",
+    "Message",
+    "Organization",
+    "Team",
+    "Ticket",
+    "TicketTag",
+    "team_members",
+]

@@ -1,0 +1,124 @@
+"""Tickets and the messages on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from frontdesk.db.base import Base
+
+STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+# "Unsolved": the tickets an agent still has to do something about.
+OPEN_STATUSES = ("new", "open", "pending", "on_hold")
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+# Partial indexes keep the agent's working lists fast however many solved tickets pile up.
+# Queries must repeat this exact predicate for SQLite to pick the index.
+UNSOLVED_PREDICATE = text("status IN ('new', 'open', 'pending', 'on_hold')")
+
+
+def _unsolved_index(name: str, *columns: str) -> Index:
+    return Index(
+        name,
+        *columns,
+        sqlite_where=UNSOLVED_PREDICATE,
+        postgresql_where=UNSOLVED_PREDICATE,
+    )
+
+
+class Ticket(Base):
+    """A conversation with a customer. Its id is the number agents and customers see (#1234)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        _unsolved_index("ix_tickets_unsolved_assignee", "assignee_id", "updated_at", "id"),
+        _unsolved_index("ix_tickets_unsolved_team", "team_id", "updated_at", "id"),
+        _unsolved_index("ix_tickets_unsolved", "updated_at", "id"),
+        Index("ix_tickets_status_updated", "status", "updated_at", "id"),
+        Index("ix_tickets_contact", "contact_id", "id"),
+        Index("ix_tickets_thread", "inbox_id", "thread_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    language: Mapped[str | None] = mapped_column(String(16))
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The channel's own conversation id (a chat session, a social thread), for threading.
+    thread_key: Mapped[str | None] = mapped_column(String(255))
+    # A message to a closed ticket opens a new one that points back here.
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    last_customer_message_at: Mapped[datetime | None]
+    last_agent_message_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+
+    tag_rows: Mapped[list[TicketTag]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+
+class TicketTag(Base):
+    __tablename__ = "ticket_tags"
+    __table_args__ = (Index("ix_ticket_tags_tag", "tag", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # The same delivery from a channel is stored once.
+        UniqueConstraint("inbox_id", "external_id"),
+        Index("ix_messages_ticket", "ticket_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" from the customer, "out" to them
+    is_internal: Mapped[bool] = mapped_column(default=False)
+    author_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    author_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)  # always sanitised before it is stored
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    # received (inbound), pending → sent | failed (outbound), None for internal notes
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", lazy="selectin")
+
+
+class Attachment(Base):
+    """File metadata; the bytes live in the data directory under their SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]

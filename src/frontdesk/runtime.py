@@ -1,0 +1,63 @@
+"""The running help desk: settings, database, clock, event bus and attachment store, and
+the transaction boundary every domain action runs inside."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from frontdesk import metrics
+from frontdesk.clock import Clock, SystemClock
+from frontdesk.config import Settings
+from frontdesk.db.engine import make_engine, writer
+from frontdesk.domain.attachments import AttachmentStore
+from frontdesk.domain.tx import Tx
+from frontdesk.realtime.bus import EventBus, make_bus
+
+
+class Frontdesk:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, bus: EventBus | None = None
+    ) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        self.write_engine = writer(self.engine)
+        self.clock: Clock = clock or SystemClock()
+        self.bus = bus or make_bus(settings.redis_url)
+        self.storage = AttachmentStore(settings.data_dir / "attachments")
+        self.secret_key = settings.resolved_secret_key()
+        # Set after a commit that enqueued jobs, so in-process workers start at once.
+        self.jobs_ready = threading.Event()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Run one domain action: commit everything or nothing, then publish its events."""
+        with Session(self.write_engine, expire_on_commit=False) as session:
+            tx = Tx(session=session, clock=self.clock, storage=self.storage)
+            with session.begin():
+                yield tx
+        for event in tx.events:
+            metrics.EVENTS_PUBLISHED.labels(event.type).inc()
+            self.bus.publish(event)
+        if tx.jobs_enqueued:
+            self.jobs_ready.set()
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """Run read-only domain functions; nothing is committed, nothing is published."""
+        # Closing the session rolls back whatever it began.
+        with Session(self.engine) as session:
+            yield Tx(session=session, clock=self.clock, storage=self.storage)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session: on SQLite it never takes the write lock."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.bus.close()
+        self.engine.dispose()
