@@ -91,6 +91,10 @@ def _disposition(filename: str) -> str:
 async def events(websocket: WebSocket) -> None:
     """Live events for agents: each a JSON object with a `type` and the ids it concerns."""
     fd = websocket.app.state.fd
+    if "authorization" not in websocket.headers and not _same_origin(websocket):
+        # A cookie session must not be usable from another site's page.
+        await websocket.close(code=4403)
+        return
     try:
         actor = await asyncio.to_thread(current_actor, websocket, fd)  # type: ignore[arg-type]
     except Exception:
@@ -112,6 +116,13 @@ async def events(websocket: WebSocket) -> None:
         subscription.close()
         with contextlib.suppress(RuntimeError):
             await websocket.close()
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    return origin.split("://", 1)[-1].rstrip("/") == websocket.headers.get("host", "")
 
 
 def _visible(actor: Actor, event: dict[str, Any]) -> bool:
