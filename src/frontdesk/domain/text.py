@@ -21,6 +21,12 @@ def check_text(value: str, field: str, *, max_length: int | None = None) -> str:
 
 
 _ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
+# A remote image arrives with its URL moved to data-remote-src (the email parser does
+# this), so the browser fetches nothing until an agent chooses to show it.
+_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    "img": {*nh3.ALLOWED_ATTRIBUTES.get("img", set()), "data-remote-src"},
+}
 
 
 def sanitize_html(html: str) -> str:
@@ -29,6 +35,7 @@ def sanitize_html(html: str) -> str:
         nh3.clean(
             html,
             url_schemes=_ALLOWED_URL_SCHEMES,
+            attributes=_ATTRIBUTES,
             link_rel="noopener noreferrer nofollow",
         )
     )

@@ -1,0 +1,43 @@
+"""The floor for the HTTP benchmarks: a bare Starlette app whose one JSON POST endpoint
+parses the body and answers 201, served by uvicorn with the settings `frontdesk serve` uses.
+
+    uv run python bench/_floor_app.py --port 8123
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+_ids = itertools.count(1)
+
+
+async def create(request: Request) -> JSONResponse:
+    body = await request.json()
+    ticket = {"id": next(_ids), "subject": body.get("subject"), "status": "new"}
+    return JSONResponse(ticket, status_code=201)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+app = Starlette(
+    routes=[
+        Route("/api/v1/tickets", create, methods=["POST"]),
+        Route("/healthz", healthz),
+    ]
+)
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    # The same call as frontdesk.cli.serve.
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
