@@ -33,7 +33,8 @@ from frontdesk.runtime import Frontdesk
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-PG_TEST_DB = "frontdesk_test"
+# One database per test run, so that runs side by side do not clobber each other.
+PG_TEST_DB = f"frontdesk_test_{os.getpid()}"
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS", "redis://127.0.0.1:6379/15")
 REQUIRE = os.environ.get("FRONTDESK_REQUIRE_POSTGRES") == "1"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -79,6 +80,8 @@ def postgres_database() -> Iterator[str]:
         conn.execute(text(f"CREATE DATABASE \"{PG_TEST_DB}\" ENCODING 'UTF8' TEMPLATE template0"))
     migrate(pg_url())
     yield pg_url()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)'))
     admin.dispose()
 
 

@@ -185,6 +185,15 @@ def merge_contacts(tx: Tx, actor: Actor, survivor_id: int, merged_id: int) -> Co
     tx.audit(
         actor, "contact.merged_into", "contact", merged.id, {"merged_into": [None, survivor.id]}
     )
+    for ticket_id in ticket_ids:  # each moved ticket's own trail shows its new contact
+        tx.audit(
+            actor,
+            "ticket.updated",
+            "ticket",
+            ticket_id,
+            {"contact_id": [merged.id, survivor.id]},
+            ticket_id=ticket_id,
+        )
     tx.emit("contact.merged", contact_id=survivor.id, merged_contact_id=merged.id)
     return survivor
 

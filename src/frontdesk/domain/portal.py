@@ -30,6 +30,9 @@ def contact_for_signin_token(tx: Tx, secret_key: str, token: str) -> Contact:
         contact_id, issued = int(data["contact"]), float(data["issued"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise PermissionDenied("this sign-in link is invalid or has expired") from None
+    # The signature's own timestamp is wall-clock time; the link's age is the help desk's.
+    if tx.now().timestamp() - issued > SIGNIN_MAX_AGE_SECONDS:
+        raise PermissionDenied("this sign-in link is invalid or has expired")
     contact = tx.session.get(Contact, contact_id)
     if contact is None or contact.merged_into_id is not None:
         raise NotFound("contact not found")

@@ -204,6 +204,7 @@ def store_attachments(tx: Tx, message: Message, files: Iterable[InboundAttachmen
                 created_at=tx.now(),
             )
         )
+    tx.session.flush()  # the caller's answer names the attachments by id
 
 
 def safe_filename(name: str) -> str:

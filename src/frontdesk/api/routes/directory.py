@@ -68,7 +68,9 @@ def list_teams(actor: AnyAgent, fd: FD) -> list[TeamOut]:
 @router.post("/teams", status_code=201, response_model=TeamOut)
 def create_team(body: TeamIn, actor: Admin, fd: FD) -> TeamOut:
     with fd.transaction() as tx:
-        return TeamOut.of(agents.create_team(tx, actor, body.name, body.member_ids))
+        out = TeamOut.of(agents.create_team(tx, actor, body.name, body.member_ids))
+    forget_cached_tokens()  # its members see its tickets at once, as after update_team
+    return out
 
 
 @router.patch("/teams/{team_id}", response_model=TeamOut)

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from typing import Annotated, Any
 
+import anyio
+from anyio.abc import TaskGroup
 from fastapi import APIRouter, Query, Response, WebSocket, WebSocketDisconnect
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select, text
@@ -104,17 +106,30 @@ async def events(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     subscription = fd.bus.subscribe()
+
+    async def forward(group: TaskGroup) -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            await websocket.send_json({"type": "ready"})
+            while True:
+                event = await subscription.get()
+                if _visible(actor, event):
+                    await websocket.send_json(event)
+        group.cancel_scope.cancel()
+
+    async def until_disconnected(group: TaskGroup) -> None:
+        # Clients send nothing, but reading is how a closed connection (or a server shutting
+        # down) is noticed while no events flow; without it the handler would wait forever.
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+        group.cancel_scope.cancel()
+
     try:
-        await websocket.send_json({"type": "ready"})
-        while True:
-            event = await subscription.get()
-            if _visible(actor, event):
-                await websocket.send_json(event)
-    except WebSocketDisconnect:
-        pass
+        async with anyio.create_task_group() as group:
+            group.start_soon(forward, group)
+            group.start_soon(until_disconnected, group)
     finally:
         subscription.close()
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 
 

@@ -28,6 +28,7 @@ from frontdesk.domain.bootstrap import default_api_inbox
 from frontdesk.domain.errors import Invalid
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.ticket_list import Sort, TicketFilter, list_tickets
+from frontdesk.domain.tx import Event
 from frontdesk.models import AuditEntry
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -116,6 +117,17 @@ def create(body: TicketCreate, actor: FullAgent, fd: FD, response: Response) -> 
                     body.assignee_id,
                     team_id=body.team_id if body.team_id is not None else ticket.team_id,
                 )
+                # The ticket's first events were emitted before it had this team and owner;
+                # they must carry the ones it is committed with, or other teams see them.
+                tx.events[:] = [
+                    Event(
+                        e.type,
+                        {**e.data, "team_id": ticket.team_id, "assignee_id": ticket.assignee_id},
+                    )
+                    if e.data.get("ticket_id") == ticket.id
+                    else e
+                    for e in tx.events
+                ]
             _count(received.message.channel)
         else:
             response.status_code = 200
