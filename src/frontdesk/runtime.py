@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy.orm import Session
 
@@ -31,19 +31,37 @@ class Frontdesk:
         self.secret_key = settings.resolved_secret_key()
         # Set after a commit that enqueued jobs, so in-process workers start at once.
         self.jobs_ready = threading.Event()
+        self._write_lock: AbstractContextManager[object] = (
+            threading.RLock() if settings.is_sqlite else nullcontext()
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """Run one domain action: commit everything or nothing, then publish its events."""
-        with Session(self.write_engine, expire_on_commit=False) as session:
+        with self.write_session() as session:
             tx = Tx(session=session, clock=self.clock, storage=self.storage)
-            with session.begin():
-                yield tx
+            yield tx
+            tx.write_audit()
         for event in tx.events:
             metrics.EVENTS_PUBLISHED.labels(event.type).inc()
             self.bus.publish(event)
         if tx.jobs_enqueued:
             self.jobs_ready.set()
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session in a write transaction, committed on success.
+
+        On SQLite, writers of this process queue on a lock here rather than in SQLite's
+        busy handler, which sleeps and retries and so serves waiting writers late and
+        unfairly. Other processes still meet the busy handler.
+        """
+        with (
+            self._write_lock,
+            Session(self.write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:

@@ -7,6 +7,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from frontdesk.channels.base import InboundAttachment
@@ -483,6 +484,12 @@ class AuditOut(Output):
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """Serialise a model already built from our own rows, skipping FastAPI's second
+    validation against the route's response_model (which stays, for the OpenAPI document)."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 class MeOut(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
@@ -41,12 +42,13 @@ def get_contact(tx: Tx, contact_id: int) -> Contact:
 
 def find_by_identity(tx: Tx, kind: str, address: str) -> Contact | None:
     kind, address = normalize_identity(kind, address)
-    identity = tx.session.scalar(
-        select(ContactIdentity).where(
-            ContactIdentity.kind == kind, ContactIdentity.address == address
-        )
+    return tx.session.scalar(
+        select(Contact)
+        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+        .where(ContactIdentity.kind == kind, ContactIdentity.address == address)
+        # The inbound path needs the contact, not its list of identities.
+        .options(lazyload(Contact.identities))
     )
-    return identity.contact if identity else None
 
 
 def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
@@ -63,6 +65,11 @@ def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
         return existing, False
     now = tx.now()
     contact = Contact(name=ref.name, created_at=now, updated_at=now)
+    if tx.session.get_bind().dialect.name == "sqlite":
+        # The write transaction began IMMEDIATE: no other writer can add this identity
+        # meanwhile, and the rows go out with the caller's next flush.
+        tx.session.add(ContactIdentity(contact=contact, kind=kind, address=address, created_at=now))
+        return contact, True
     try:
         with tx.session.begin_nested():
             tx.session.add(contact)
@@ -192,7 +199,7 @@ def merge_contacts(tx: Tx, actor: Actor, survivor_id: int, merged_id: int) -> Co
             "ticket",
             ticket_id,
             {"contact_id": [merged.id, survivor.id]},
-            ticket_id=ticket_id,
+            ticket=ticket_id,
         )
     tx.emit("contact.merged", contact_id=survivor.id, merged_contact_id=merged.id)
     return survivor

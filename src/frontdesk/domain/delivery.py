@@ -72,10 +72,8 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
                 failed.delivery_status = "failed"
                 tx.emit(
                     "message.delivery_failed",
-                    ticket_id=outbound.ticket_id,
+                    ticket=ticket,
                     message_id=message_id,
-                    team_id=ticket.team_id,
-                    assignee_id=ticket.assignee_id,
                 )
         raise
 
@@ -88,8 +86,6 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
             sent.external_id = receipt.external_id
         tx.emit(
             "message.delivered",
-            ticket_id=outbound.ticket_id,
+            ticket=ticket,
             message_id=message_id,
-            team_id=ticket.team_id,
-            assignee_id=ticket.assignee_id,
         )

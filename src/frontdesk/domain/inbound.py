@@ -52,57 +52,65 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     now = tx.now()
     found = _find_thread(tx, inbox, contact, msg)
     created = found is None or found.status == "closed"
+    reopened_from: str | None = None
     if found is None or found.status == "closed":
         ticket = _open_ticket(tx, inbox, contact, msg, follow_up_of=found)
     else:
         ticket = found
         if ticket.status in REOPENING_STATUSES:
-            tx.audit(
-                Actor.for_contact(contact.id),
-                "ticket.reopened",
-                "ticket",
-                ticket.id,
-                {"status": [ticket.status, "open"]},
-                ticket_id=ticket.id,
-            )
+            reopened_from = ticket.status
             ticket.status = "open"
             ticket.solved_at = None
     ticket.last_customer_message_at = now
     ticket.updated_at = now
 
     message = Message(
-        ticket_id=ticket.id,
+        ticket=ticket,
         inbox_id=inbox.id,
         channel=msg.channel or inbox.kind,
         direction="in",
         is_internal=False,
-        author_contact_id=contact.id,
+        author_contact=contact,
         text=msg.text,
         html=sanitize_html(msg.html) if msg.html else None,
         external_id=msg.external_id,
         delivery_status="received",
         created_at=now,
+        attachments=[],
     )
     session.add(message)
-    session.flush()
     store_attachments(tx, message, msg.attachments)
+    # The one flush of the pipeline: contact, identity, ticket, message and attachments
+    # go out together, in the order their keys need.
+    session.flush()
 
+    customer = Actor.for_contact(contact.id)
     if created:
-        tx.emit(
+        tx.audit(
+            customer,
             "ticket.created",
-            ticket_id=ticket.id,
-            team_id=ticket.team_id,
-            assignee_id=ticket.assignee_id,
-            subject=ticket.subject,
+            "ticket",
+            ticket.id,
+            {
+                "subject": [None, ticket.subject],
+                "status": [None, "new"],
+                "inbox_id": [None, inbox.id],
+                "channel": [None, message.channel],
+            },
+            ticket=ticket.id,
         )
-    tx.emit(
-        "message.received",
-        ticket_id=ticket.id,
-        message_id=message.id,
-        team_id=ticket.team_id,
-        assignee_id=ticket.assignee_id,
-        channel=message.channel,
-    )
+    elif reopened_from:
+        tx.audit(
+            customer,
+            "ticket.reopened",
+            "ticket",
+            ticket.id,
+            {"status": [reopened_from, "open"]},
+            ticket=ticket.id,
+        )
+    if created:
+        tx.emit("ticket.created", ticket=ticket, subject=ticket.subject)
+    tx.emit("message.received", ticket=ticket, message_id=message.id, channel=message.channel)
     return Received(ticket, message, ticket_created=created, duplicate=False)
 
 
@@ -169,7 +177,8 @@ def _open_ticket(
         status="new",
         priority=msg.priority or "normal",
         inbox_id=inbox.id,
-        contact_id=contact.id,
+        contact=contact,
+        last_customer_message_at=now,
         team_id=inbox.team_id,
         language=msg.language or contact.language,
         custom_fields={},
@@ -180,20 +189,6 @@ def _open_ticket(
     )
     ticket.tag_rows = [TicketTag(tag=tag) for tag in normalize_tags(list(msg.tags))]
     tx.session.add(ticket)
-    tx.session.flush()
-    tx.audit(
-        Actor.for_contact(contact.id),
-        "ticket.created",
-        "ticket",
-        ticket.id,
-        {
-            "subject": [None, ticket.subject],
-            "status": [None, "new"],
-            "inbox_id": [None, inbox.id],
-            "channel": [None, msg.channel or inbox.kind],
-        },
-        ticket_id=ticket.id,
-    )
     return ticket
 
 

@@ -69,12 +69,10 @@ def update_ticket(tx: Tx, actor: Actor, ticket_id: int, fields: dict[str, Any]) 
         _on_status_change(tx, ticket)
     if changes:
         ticket.updated_at = tx.now()
-        tx.audit(actor, "ticket.updated", "ticket", ticket.id, changes, ticket_id=ticket.id)
+        tx.audit(actor, "ticket.updated", "ticket", ticket.id, changes, ticket=ticket.id)
         tx.emit(
             "ticket.updated",
-            ticket_id=ticket.id,
-            team_id=ticket.team_id,
-            assignee_id=ticket.assignee_id,
+            ticket=ticket,
             changes=sorted(changes),
         )
     return ticket
@@ -106,12 +104,10 @@ def assign(
         ticket.status = "open"
     if changes:
         ticket.updated_at = tx.now()
-        tx.audit(actor, "ticket.assigned", "ticket", ticket.id, changes, ticket_id=ticket.id)
+        tx.audit(actor, "ticket.assigned", "ticket", ticket.id, changes, ticket=ticket.id)
         tx.emit(
             "ticket.assigned",
-            ticket_id=ticket.id,
-            team_id=ticket.team_id,
-            assignee_id=ticket.assignee_id,
+            ticket=ticket,
         )
     return ticket
 
@@ -149,10 +145,8 @@ def reply(
         update_ticket(tx, actor, ticket.id, {"status": new_status})
     tx.emit(
         "message.created",
-        ticket_id=ticket.id,
+        ticket=ticket,
         message_id=message.id,
-        team_id=ticket.team_id,
-        assignee_id=ticket.assignee_id,
         internal=False,
     )
     return message
@@ -173,10 +167,8 @@ def add_note(
     message = _add_message(tx, actor, ticket, text, html, attachments, internal=True)
     tx.emit(
         "message.created",
-        ticket_id=ticket.id,
+        ticket=ticket,
         message_id=message.id,
-        team_id=ticket.team_id,
-        assignee_id=ticket.assignee_id,
         internal=True,
     )
     return message
@@ -204,7 +196,6 @@ def store_attachments(tx: Tx, message: Message, files: Iterable[InboundAttachmen
                 created_at=tx.now(),
             )
         )
-    tx.session.flush()  # the caller's answer names the attachments by id
 
 
 def safe_filename(name: str) -> str:
@@ -242,8 +233,8 @@ def _add_message(
         created_at=now,
     )
     tx.session.add(message)
-    tx.session.flush()
     store_attachments(tx, message, files)
+    tx.session.flush()  # the caller's answer names the message and its attachments by id
     ticket.updated_at = now
     tx.audit(
         actor,
@@ -251,7 +242,7 @@ def _add_message(
         "ticket",
         ticket.id,
         {"message_id": [None, message.id]},
-        ticket_id=ticket.id,
+        ticket=ticket.id,
     )
     return message
 

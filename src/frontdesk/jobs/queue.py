@@ -53,7 +53,7 @@ def claim(fd: Frontdesk, worker_id: str) -> ClaimedJob | None:
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    with Session(fd.write_engine) as session, session.begin():
+    with fd.write_session() as session:
         row = session.execute(
             update(Job)
             .where(Job.id == due)
@@ -72,7 +72,7 @@ def claim(fd: Frontdesk, worker_id: str) -> ClaimedJob | None:
 
 
 def complete(fd: Frontdesk, job: ClaimedJob, worker_id: str) -> None:
-    with Session(fd.write_engine) as session, session.begin():
+    with fd.write_session() as session:
         session.execute(
             update(Job)
             .where(Job.id == job.id, Job.locked_by == worker_id, Job.status == "running")
@@ -89,7 +89,7 @@ def fail(fd: Frontdesk, job: ClaimedJob, worker_id: str, error: str, *, permanen
         values.update(status="dead", finished_at=now)
     else:
         values.update(status="queued", run_at=now + retry_delay(job.attempts))
-    with Session(fd.write_engine) as session, session.begin():
+    with fd.write_session() as session:
         session.execute(
             update(Job)
             .where(Job.id == job.id, Job.locked_by == worker_id, Job.status == "running")
@@ -106,7 +106,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 def retry_dead(fd: Frontdesk, job_id: int) -> bool:
     """Give a dead job a fresh set of attempts; an admin does this once the cause is fixed."""
-    with Session(fd.write_engine) as session, session.begin():
+    with fd.write_session() as session:
         result = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "dead")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.db.base import Base
+
+if TYPE_CHECKING:
+    from frontdesk.models.contacts import Contact
 
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 # "Unsolved": the tickets an agent still has to do something about.
@@ -66,6 +69,8 @@ class Ticket(Base):
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"
     )
+    # Lets a new ticket and a new contact be written in one flush.
+    contact: Mapped[Contact] = relationship()
 
     @property
     def tags(self) -> list[str]:
@@ -108,6 +113,8 @@ class Message(Base):
     sent_at: Mapped[datetime | None]
 
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", lazy="selectin")
+    ticket: Mapped[Ticket] = relationship()
+    author_contact: Mapped[Contact | None] = relationship()
 
 
 class Attachment(Base):

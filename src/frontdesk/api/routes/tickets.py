@@ -21,6 +21,7 @@ from frontdesk.api.schemas import (
     TicketOut,
     TicketUpdate,
     TicketWithMessages,
+    json_response,
 )
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.domain import tickets
@@ -28,7 +29,6 @@ from frontdesk.domain.bootstrap import default_api_inbox
 from frontdesk.domain.errors import Invalid
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.ticket_list import Sort, TicketFilter, list_tickets
-from frontdesk.domain.tx import Event
 from frontdesk.models import AuditEntry
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -64,7 +64,7 @@ def list_(
     sort: Sort = "-updated_at",
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> Page[TicketOut]:
+) -> Response:
     filters = TicketFilter(
         statuses=tuple(s for s in (status or "").split(",") if s),
         priorities=tuple(p for p in (priority or "").split(",") if p),
@@ -79,11 +79,12 @@ def list_(
         rows, next_cursor = list_tickets(
             session, actor, filters, sort=sort, limit=limit, cursor=cursor
         )
-        return Page[TicketOut](items=[TicketOut.of(t) for t in rows], next_cursor=next_cursor)
+        page = Page[TicketOut](items=[TicketOut.of(t) for t in rows], next_cursor=next_cursor)
+    return json_response(page)
 
 
 @router.post("", status_code=201, response_model=TicketCreated)
-def create(body: TicketCreate, actor: FullAgent, fd: FD, response: Response) -> TicketCreated:
+def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
     """Open a ticket for a customer. The message enters through the same pipeline as every
     channel's; with an `external_id`, sending the same request twice stores it once."""
     kind, address = body.contact.primary()
@@ -117,25 +118,13 @@ def create(body: TicketCreate, actor: FullAgent, fd: FD, response: Response) -> 
                     body.assignee_id,
                     team_id=body.team_id if body.team_id is not None else ticket.team_id,
                 )
-                # The ticket's first events were emitted before it had this team and owner;
-                # they must carry the ones it is committed with, or other teams see them.
-                tx.events[:] = [
-                    Event(
-                        e.type,
-                        {**e.data, "team_id": ticket.team_id, "assignee_id": ticket.assignee_id},
-                    )
-                    if e.data.get("ticket_id") == ticket.id
-                    else e
-                    for e in tx.events
-                ]
             _count(received.message.channel)
-        else:
-            response.status_code = 200
-        return TicketCreated(
+        created = TicketCreated(
             **TicketOut.of(ticket).model_dump(),
             message=MessageOut.of(received.message),
             duplicate=received.duplicate,
         )
+    return json_response(created, 201 if received.ticket_created else 200)
 
 
 def _count(channel: str) -> None:

@@ -1,0 +1,490 @@
+"""Who may call what: every route of the app, walked as every member of the test world.
+
+The table names, for each (method, path) the app serves, the status each member gets. The
+routes are read from the app itself, so a route added without a row fails the walk, and a
+row left behind by a removed route fails it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocketDisconnect
+
+from frontdesk.domain import agents
+from frontdesk.domain.actors import SYSTEM
+from frontdesk.domain.contacts import IdentityRef, add_identity, create_contact
+from frontdesk.domain.portal import issue_signin_token
+from tests.conftest import ApiClient, Member, World
+
+# The ticket of the ticket and portal rows is the customer's, in team A: the agent and the
+# light agent (team A) see it, the other agent (team B) and the other customer do not, and
+# for them it answers 404 like an id that does not exist. The attachment is on the
+# customer's own message on that ticket. Writes send valid bodies, so "allowed" is a 2xx.
+TABLE = """
+method path                                                   admin agent other light cust  ocust anon
+# tickets
+GET    /api/v1/tickets                                        200   200   200   200   403   403   401
+POST   /api/v1/tickets                                        201   201   201   403   403   403   401
+GET    /api/v1/tickets/{ticket_id}                            200   200   404   200   403   403   401
+PATCH  /api/v1/tickets/{ticket_id}                            200   200   404   403   403   403   401
+GET    /api/v1/tickets/{ticket_id}/messages                   200   200   404   200   403   403   401
+POST   /api/v1/tickets/{ticket_id}/reply                      201   201   404   403   403   403   401
+POST   /api/v1/tickets/{ticket_id}/notes                      201   201   404   201   403   403   401
+POST   /api/v1/tickets/{ticket_id}/assign                     200   200   404   403   403   403   401
+GET    /api/v1/tickets/{ticket_id}/audit                      200   200   404   200   403   403   401
+GET    /api/v1/attachments/{attachment_id}                    200   200   404   200   200   404   401
+# contacts and organizations
+GET    /api/v1/contacts                                       200   200   200   200   403   403   401
+POST   /api/v1/contacts                                       201   201   201   403   403   403   401
+GET    /api/v1/contacts/{contact_id}                          200   200   200   200   403   403   401
+PATCH  /api/v1/contacts/{contact_id}                          200   200   200   403   403   403   401
+POST   /api/v1/contacts/{contact_id}/identities               201   201   201   403   403   403   401
+DELETE /api/v1/contacts/{contact_id}/identities/{identity_id} 204   204   204   403   403   403   401
+POST   /api/v1/contacts/{contact_id}/merge                    200   200   200   403   403   403   401
+GET    /api/v1/contacts/{contact_id}/tickets                  200   200   200   200   403   403   401
+GET    /api/v1/organizations                                  200   200   200   200   403   403   401
+POST   /api/v1/organizations                                  201   201   201   403   403   403   401
+GET    /api/v1/organizations/{org_id}                         200   200   200   200   403   403   401
+PATCH  /api/v1/organizations/{org_id}                         200   200   200   403   403   403   401
+# agents, teams, inboxes, tokens (PATCH of an agent: someone else; own record: see below)
+GET    /api/v1/agents                                         200   200   200   200   403   403   401
+POST   /api/v1/agents                                         201   403   403   403   403   403   401
+GET    /api/v1/agents/{agent_id}                              200   200   200   200   403   403   401
+PATCH  /api/v1/agents/{agent_id}                              200   403   403   403   403   403   401
+GET    /api/v1/teams                                          200   200   200   200   403   403   401
+POST   /api/v1/teams                                          201   403   403   403   403   403   401
+PATCH  /api/v1/teams/{team_id}                                200   403   403   403   403   403   401
+GET    /api/v1/inboxes                                        200   200   200   200   403   403   401
+POST   /api/v1/inboxes                                        201   403   403   403   403   403   401
+GET    /api/v1/inboxes/{inbox_id}                             200   200   200   200   403   403   401
+PATCH  /api/v1/inboxes/{inbox_id}                             200   403   403   403   403   403   401
+POST   /api/v1/inboxes/{inbox_id}/messages                    201   201   201   403   403   403   401
+GET    /api/v1/tokens                                         200   200   200   200   403   403   401
+POST   /api/v1/tokens                                         201   201   201   201   403   403   401
+DELETE /api/v1/tokens/{token_id}                              204   204   204   204   403   403   401
+# operations (admin only)
+GET    /api/v1/jobs                                           200   403   403   403   403   403   401
+GET    /api/v1/jobs/counts                                    200   403   403   403   403   403   401
+POST   /api/v1/jobs/{job_id}/retry                            202   403   403   403   403   403   401
+# signing in and out, and who am I
+POST   /api/v1/auth/login                                     200   200   200   200   200   200   200
+POST   /api/v1/auth/logout                                    204   204   204   204   204   204   204
+GET    /api/v1/me                                             200   200   200   200   200   200   401
+POST   /api/v1/portal/session                                 200   200   200   200   200   200   200
+# the customer portal
+GET    /api/v1/portal/tickets                                 403   403   403   403   200   200   401
+GET    /api/v1/portal/tickets/{ticket_id}                     403   403   403   403   200   404   401
+POST   /api/v1/portal/tickets/{ticket_id}/messages            403   403   403   403   201   404   401
+# open to everyone
+GET    /healthz                                               200   200   200   200   200   200   200
+GET    /metrics                                               200   200   200   200   200   200   200
+GET    /api/v1/openapi.json                                   200   200   200   200   200   200   200
+GET    /api/v1/docs                                           200   200   200   200   200   200   200
+GET    /docs/oauth2-redirect                                  200   200   200   200   200   200   200
+"""  # noqa: E501 (a table is easier to check when it is wide)
+
+# The table's columns, in order.
+MEMBERS = (
+    "admin",
+    "agent",
+    "other_agent",
+    "light_agent",
+    "customer",
+    "other_customer",
+    "anonymous",
+)
+WEBSOCKETS = {"/api/v1/events"}  # tested on their own, below
+PASSWORD = "a long enough password"
+
+
+def parse(table: str) -> dict[tuple[str, str], dict[str, int]]:
+    expected: dict[tuple[str, str], dict[str, int]] = {}
+    lines = [line for line in table.strip().splitlines()[1:] if not line.startswith("#")]
+    for line in lines:
+        method, path, *codes = line.split()
+        assert len(codes) == len(MEMBERS), line
+        assert (method, path) not in expected, f"two rows for {method} {path}"
+        expected[(method, path)] = dict(zip(MEMBERS, map(int, codes), strict=True))
+    return expected
+
+
+EXPECTED = parse(TABLE)
+
+
+def app_routes(app: FastAPI) -> tuple[list[tuple[str, str]], set[str]]:
+    """Every (method, path) the app serves over HTTP, and the paths of its websockets.
+    HEAD is left out where GET is there: Starlette answers it with the GET handler."""
+    http: list[tuple[str, str]] = []
+    websockets: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, WebSocketRoute):
+            websockets.add(str(route.path))
+            continue
+        methods = set(route.methods or ())
+        if "GET" in methods:
+            methods.discard("HEAD")
+        http += [(method, str(route.path)) for method in sorted(methods)]
+    return http, websockets
+
+
+@dataclass
+class Call:
+    params: dict[str, int] = field(default_factory=dict)
+    json: Any = None
+
+
+@dataclass
+class Place:
+    """The things the walk's paths point at."""
+
+    world: World
+    ticket: int
+    attachment: int
+    inbox: int
+    org: int
+    staff: int
+    team_c: int
+    login_email: str = ""  # an agent with a password, made by the walk (hashing is slow)
+
+    def calls(self, member: Member) -> dict[tuple[str, str], Call]:
+        """A request per route, with fresh objects where a call uses one up (a merged
+        contact, a removed identity, a revoked token, a retried job, a sign-in link)."""
+        w, m = self.world, member.name
+        ticket = {"ticket_id": self.ticket}
+        customer = {"contact_id": w.customer.id}
+        contact = {"name": "Walker", "email": f"{m}-walk@example.org"}
+        survivor, merged = self.fresh_contacts(m)
+        return {
+            ("GET", "/api/v1/tickets"): Call(),
+            ("POST", "/api/v1/tickets"): Call(json={"message": "Hello", "contact": contact}),
+            ("GET", "/api/v1/tickets/{ticket_id}"): Call(ticket),
+            ("PATCH", "/api/v1/tickets/{ticket_id}"): Call(ticket, {"priority": "high"}),
+            ("GET", "/api/v1/tickets/{ticket_id}/messages"): Call(ticket),
+            ("POST", "/api/v1/tickets/{ticket_id}/reply"): Call(ticket, {"text": "On its way"}),
+            ("POST", "/api/v1/tickets/{ticket_id}/notes"): Call(ticket, {"text": "VIP"}),
+            ("POST", "/api/v1/tickets/{ticket_id}/assign"): Call(
+                ticket, {"assignee_id": w.agent.id}
+            ),
+            ("GET", "/api/v1/tickets/{ticket_id}/audit"): Call(ticket),
+            ("GET", "/api/v1/attachments/{attachment_id}"): Call(
+                {"attachment_id": self.attachment}
+            ),
+            ("GET", "/api/v1/contacts"): Call(),
+            ("POST", "/api/v1/contacts"): Call(
+                json={"name": m, "identities": [{"kind": "email", "address": f"{m}@new.org"}]}
+            ),
+            ("GET", "/api/v1/contacts/{contact_id}"): Call(customer),
+            ("PATCH", "/api/v1/contacts/{contact_id}"): Call(customer, {"tier": "gold"}),
+            ("POST", "/api/v1/contacts/{contact_id}/identities"): Call(
+                customer, {"kind": "phone", "address": f"+3741000{MEMBERS.index(m)}"}
+            ),
+            ("DELETE", "/api/v1/contacts/{contact_id}/identities/{identity_id}"): Call(
+                {**customer, "identity_id": self.fresh_identity(m)}
+            ),
+            ("POST", "/api/v1/contacts/{contact_id}/merge"): Call(
+                {"contact_id": survivor}, {"other_id": merged}
+            ),
+            ("GET", "/api/v1/contacts/{contact_id}/tickets"): Call(customer),
+            ("GET", "/api/v1/organizations"): Call(),
+            ("POST", "/api/v1/organizations"): Call(json={"name": f"Org of {m}"}),
+            ("GET", "/api/v1/organizations/{org_id}"): Call({"org_id": self.org}),
+            ("PATCH", "/api/v1/organizations/{org_id}"): Call(
+                {"org_id": self.org}, {"tier": "enterprise"}
+            ),
+            ("GET", "/api/v1/agents"): Call(),
+            ("POST", "/api/v1/agents"): Call(
+                json={"email": f"hired-by-{m}@example.com", "name": "New hire"}
+            ),
+            ("GET", "/api/v1/agents/{agent_id}"): Call({"agent_id": self.staff}),
+            ("PATCH", "/api/v1/agents/{agent_id}"): Call(
+                {"agent_id": self.staff}, {"name": f"Renamed by {m}"}
+            ),
+            ("GET", "/api/v1/teams"): Call(),
+            ("POST", "/api/v1/teams"): Call(json={"name": f"Team of {m}"}),
+            ("PATCH", "/api/v1/teams/{team_id}"): Call(
+                {"team_id": self.team_c}, {"name": f"Team C by {m}"}
+            ),
+            ("GET", "/api/v1/inboxes"): Call(),
+            ("POST", "/api/v1/inboxes"): Call(json={"name": f"App of {m}", "kind": "api"}),
+            ("GET", "/api/v1/inboxes/{inbox_id}"): Call({"inbox_id": self.inbox}),
+            ("PATCH", "/api/v1/inboxes/{inbox_id}"): Call(
+                {"inbox_id": self.inbox}, {"name": f"Shop app by {m}"}
+            ),
+            ("POST", "/api/v1/inboxes/{inbox_id}/messages"): Call(
+                {"inbox_id": self.inbox}, {"message": "Where is my parcel?", "contact": contact}
+            ),
+            ("GET", "/api/v1/tokens"): Call(),
+            ("POST", "/api/v1/tokens"): Call(json={"name": "laptop"}),
+            ("DELETE", "/api/v1/tokens/{token_id}"): Call({"token_id": self.fresh_token(member)}),
+            ("GET", "/api/v1/jobs"): Call(),
+            ("GET", "/api/v1/jobs/counts"): Call(),
+            ("POST", "/api/v1/jobs/{job_id}/retry"): Call({"job_id": self.dead_job()}),
+            ("POST", "/api/v1/auth/login"): Call(
+                json={"email": self.login_email, "password": PASSWORD}
+            ),
+            ("POST", "/api/v1/auth/logout"): Call(),
+            ("GET", "/api/v1/me"): Call(),
+            ("POST", "/api/v1/portal/session"): Call(json={"token": self.fresh_signin(m)}),
+            ("GET", "/api/v1/portal/tickets"): Call(),
+            ("GET", "/api/v1/portal/tickets/{ticket_id}"): Call(ticket),
+            ("POST", "/api/v1/portal/tickets/{ticket_id}/messages"): Call(
+                ticket, {"text": "Any news?"}
+            ),
+            ("GET", "/healthz"): Call(),
+            ("GET", "/metrics"): Call(),
+            ("GET", "/api/v1/openapi.json"): Call(),
+            ("GET", "/api/v1/docs"): Call(),
+            ("GET", "/docs/oauth2-redirect"): Call(),
+        }
+
+    def fresh_contacts(self, name: str) -> tuple[int, int]:
+        with self.world.fd.transaction() as tx:
+            a = create_contact(tx, SYSTEM, {"name": f"A of {name}"}, [])
+            b = create_contact(tx, SYSTEM, {"name": f"B of {name}"}, [])
+            return a.id, b.id
+
+    def fresh_identity(self, name: str) -> int:
+        ref = IdentityRef("email", f"{name}-old@example.org")
+        with self.world.fd.transaction() as tx:
+            return add_identity(tx, SYSTEM, self.world.customer.id, ref).id
+
+    def fresh_token(self, member: Member) -> int:
+        owner = member.id if member.token else self.staff  # customers own no tokens
+        with self.world.fd.transaction() as tx:
+            return agents.create_token(tx, SYSTEM, owner, "to revoke")[0].id
+
+    def fresh_signin(self, name: str) -> str:
+        fd = self.world.fd
+        with fd.transaction() as tx:
+            contact = create_contact(tx, SYSTEM, {"name": f"Link of {name}"}, [])
+        return issue_signin_token(fd.secret_key, contact.id, fd.clock.now())
+
+    def dead_job(self) -> int:
+        with self.world.fd.transaction() as tx:
+            job = tx.enqueue("deliver_message", {"message_id": 0})
+            job.status, job.finished_at, job.last_error = "dead", tx.now(), "gave up"
+            tx.session.flush()
+            return job.id
+
+
+@pytest.fixture
+def place(world: World) -> Place:
+    admin = world.admin.client
+    inbox_a = admin.post(
+        "/api/v1/inboxes", json={"name": "Team A app", "kind": "api", "team_id": world.team_a}
+    ).json()["id"]
+    received = admin.post(
+        f"/api/v1/inboxes/{inbox_a}/messages",
+        json={
+            "subject": "Broken zip",
+            "message": "The zip of my tent broke, photo attached",
+            "contact": {"email": "ani@example.org"},
+            "attachments": [
+                {
+                    "filename": "zip.txt",
+                    "content_type": "text/plain",
+                    "content_base64": base64.b64encode(b"a photo").decode(),
+                }
+            ],
+        },
+    ).json()
+    assert received["contact_id"] == world.customer.id
+    assert received["team_id"] == world.team_a
+    inbox = admin.post("/api/v1/inboxes", json={"name": "Shop app", "kind": "api"}).json()["id"]
+    with world.fd.transaction() as tx:
+        staff = agents.create_agent(tx, SYSTEM, email="staff@example.com", name="Staff")
+        team_c = agents.create_team(tx, SYSTEM, "Team C", [])
+    org = admin.post("/api/v1/organizations", json={"name": "Tent Co"}).json()["id"]
+    return Place(
+        world=world,
+        ticket=received["id"],
+        attachment=received["message"]["attachments"][0]["id"],
+        inbox=inbox,
+        org=org,
+        staff=staff.id,
+        team_c=team_c.id,
+    )
+
+
+def unique_ip() -> str:
+    """Failed sign-ins are counted per client address; each test signs in from its own."""
+    n = uuid.uuid4().int
+    return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+
+
+def acting_as(member: Member, ip: str) -> ApiClient:
+    """A new client with the member's credentials, so that signing in or out on one row
+    cannot change who makes the next request."""
+    client = ApiClient(member.client.app, raise_server_exceptions=False, client=(ip, 50000))
+    if "authorization" in member.client.headers:
+        client.headers["Authorization"] = member.client.headers["authorization"]
+    client.cookies.update(member.client.cookies)
+    client.csrf = member.client.csrf
+    return client
+
+
+def test_the_table_has_one_row_for_every_route_of_the_app(app: FastAPI) -> None:
+    http, websockets = app_routes(app)
+    assert len(http) == len(set(http))
+    assert sorted(set(http) - set(EXPECTED)) == [], "routes without a row in TABLE"
+    assert sorted(set(EXPECTED) - set(http)) == [], "rows in TABLE for routes the app lacks"
+    assert websockets == WEBSOCKETS
+
+
+def test_every_route_answers_each_member_as_the_table_says(world: World, place: Place) -> None:
+    http, _ = app_routes(world.admin.client.app)
+    ip = unique_ip()
+    place.login_email = f"login-{uuid.uuid4().hex}@example.com"
+    with world.fd.transaction() as tx:
+        agents.create_agent(tx, SYSTEM, email=place.login_email, name="Login", password=PASSWORD)
+    wrong: list[str] = []
+    for member in world.members:
+        calls = place.calls(member)
+        assert set(calls) == set(EXPECTED), "Place.calls must build a request for every row"
+        for method, path in http:
+            if (method, path) not in EXPECTED:
+                wrong.append(f"{method} {path}: no row in TABLE")
+                continue
+            call = calls[(method, path)]
+            with acting_as(member, ip) as client:
+                response = client.request(method, path.format(**call.params), json=call.json)
+            want = EXPECTED[(method, path)][member.name]
+            if response.status_code != want:
+                wrong.append(
+                    f"{method} {path} as {member.name}: want {want}, "
+                    f"got {response.status_code} {response.text[:200]}"
+                )
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_a_hidden_ticket_answers_exactly_like_an_unknown_one(world: World, place: Place) -> None:
+    unknown = 987_654
+    for path in ("", "/messages", "/audit"):
+        hidden = world.other_agent.client.get(f"/api/v1/tickets/{place.ticket}{path}")
+        missing = world.other_agent.client.get(f"/api/v1/tickets/{unknown}{path}")
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.headers["content-type"] == missing.headers["content-type"]
+        assert hidden.text.replace(str(place.ticket), "<id>") == missing.text.replace(
+            str(unknown), "<id>"
+        )
+    hidden = world.other_customer.client.get(f"/api/v1/portal/tickets/{place.ticket}")
+    missing = world.other_customer.client.get(f"/api/v1/portal/tickets/{unknown}")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["title"] == missing.json()["title"] == "Not found"
+
+
+def test_an_agent_sees_tickets_without_a_team_of_their_teams_and_assigned_to_them(
+    world: World, place: Place
+) -> None:
+    no_team = world.admin.client.post(
+        f"/api/v1/inboxes/{place.inbox}/messages",
+        json={"message": "Hello?", "contact": {"email": "bob@example.net"}},
+    ).json()["id"]
+
+    def seen_by(member: Member) -> set[int]:
+        return {t["id"] for t in member.client.get("/api/v1/tickets").json()["items"]}
+
+    assert seen_by(world.admin) == {place.ticket, no_team}
+    assert seen_by(world.agent) == {place.ticket, no_team}
+    assert seen_by(world.light_agent) == {place.ticket, no_team}
+    assert seen_by(world.other_agent) == {no_team}
+    contact_tickets = f"/api/v1/contacts/{world.customer.id}/tickets"
+    assert world.other_agent.client.get(contact_tickets).json()["items"] == []
+
+    assigned = world.admin.client.post(
+        f"/api/v1/tickets/{place.ticket}/assign", json={"assignee_id": world.other_agent.id}
+    )
+    assert assigned.status_code == 200
+    assert seen_by(world.other_agent) == {place.ticket, no_team}
+    assert world.other_agent.client.get(f"/api/v1/tickets/{place.ticket}").status_code == 200
+    assert [t["id"] for t in world.other_agent.client.get(contact_tickets).json()["items"]] == [
+        place.ticket
+    ]
+
+
+def test_a_light_agent_cannot_be_given_a_ticket(world: World, place: Place) -> None:
+    response = world.agent.client.post(
+        f"/api/v1/tickets/{place.ticket}/assign", json={"assignee_id": world.light_agent.id}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "assignee_id"
+    assert world.agent.client.get(f"/api/v1/tickets/{place.ticket}").json()["assignee_id"] is None
+
+
+def test_an_agent_may_change_their_own_name_languages_availability_and_password(
+    world: World,
+) -> None:
+    for member, role in (
+        (world.agent, "agent"),
+        (world.light_agent, "light_agent"),
+        (world.other_agent, "agent"),
+    ):
+        own = f"/api/v1/agents/{member.id}"
+        changed = member.client.patch(
+            own,
+            json={
+                "name": "Ανδρέας",
+                "languages": ["el", "sl"],
+                "availability": "away",
+                **({"password": PASSWORD} if role == "light_agent" else {}),
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["name"] == "Ανδρέας"
+        for forbidden in ({"role": "admin"}, {"team_ids": []}, {"is_active": False}):
+            assert member.client.patch(own, json=forbidden).status_code == 403, forbidden
+        got = world.admin.client.get(own).json()
+        assert (got["role"], got["is_active"]) == (role, True)
+    other = f"/api/v1/agents/{world.light_agent.id}"
+    assert world.agent.client.patch(other, json={"name": "Mallory"}).status_code == 403
+
+
+def test_the_event_stream_admits_agents_and_refuses_everyone_else(world: World) -> None:
+    for member in (world.admin, world.agent, world.other_agent, world.light_agent):
+        with member.client.websocket_connect("/api/v1/events") as ws:
+            assert ws.receive_json() == {"type": "ready"}, member.name
+    for member in (world.customer, world.other_customer, world.anonymous):
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            member.client.websocket_connect("/api/v1/events"),
+        ):
+            pass
+        assert refused.value.code == 4401, member.name
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        world.anonymous.client.websocket_connect(
+            "/api/v1/events", headers={"Authorization": "Bearer fd_not-a-token"}
+        ),
+    ):
+        pass
+    assert refused.value.code == 4401
+
+
+def test_the_event_stream_carries_only_events_of_tickets_the_agent_can_see(
+    world: World, place: Place
+) -> None:
+    no_team = world.admin.client.post(
+        f"/api/v1/inboxes/{place.inbox}/messages",
+        json={"message": "Hello?", "contact": {"email": "bob@example.net"}},
+    ).json()["id"]
+    with (
+        world.agent.client.websocket_connect("/api/v1/events") as agent,
+        world.other_agent.client.websocket_connect("/api/v1/events") as other,
+    ):
+        assert agent.receive_json() == other.receive_json() == {"type": "ready"}
+        for ticket in (place.ticket, no_team):
+            note = world.admin.client.post(
+                f"/api/v1/tickets/{ticket}/notes", json={"text": "Checking"}
+            )
+            assert note.status_code == 201
+        # Events arrive in order: the other agent's first one is already the second note.
+        assert [agent.receive_json()["ticket_id"] for _ in range(2)] == [place.ticket, no_team]
+        assert other.receive_json()["ticket_id"] == no_team
