@@ -84,3 +84,59 @@ def test_there_is_one_head_and_every_revision_can_be_walked(tmp_path: Path) -> N
     assert len(script.get_heads()) == 1
     revisions = list(script.walk_revisions())
     assert revisions[-1].down_revision is None
+
+
+def test_upgrading_a_database_with_tickets_in_it_keeps_them_and_fills_new_columns(
+    empty_database: str,
+) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0001_initial_schema")
+    engine = create_engine(empty_database)
+    now = "2026-03-02 09:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO inboxes (id, name, kind, config, is_active, created_at) "
+                "VALUES (1, 'API', 'api', '{}', true, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, name, tier, lifetime_value, notes, created_at, "
+                "updated_at) VALUES (1, 'Անի', 'standard', 0, '', :now, :now)"
+            ),
+            {"now": now},
+        )
+        for ticket_id in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, subject, status, priority, inbox_id, contact_id, "
+                    "custom_fields, created_at, updated_at) VALUES "
+                    "(:id, 'Պատվեր', 'open', 'normal', 1, 1, '{}', :now, :now)"
+                ),
+                {"id": ticket_id, "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO messages (ticket_id, inbox_id, channel, direction, is_internal, "
+                    "author_contact_id, text, created_at) VALUES "
+                    "(:id, 1, 'api', 'in', false, 1, 'Բարև', :now)"
+                ),
+                {"id": ticket_id, "now": now},
+            )
+    engine.dispose()
+
+    command.upgrade(config, "head")
+
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            tokens = conn.execute(text("SELECT token FROM tickets ORDER BY id")).scalars().all()
+            messages = conn.execute(text("SELECT text, is_auto FROM messages")).all()
+    finally:
+        engine.dispose()
+    assert len(tokens) == 2
+    assert len(set(tokens)) == 2
+    assert all(tokens)
+    assert [(t, bool(a)) for t, a in messages] == [("Բարև", False), ("Բարև", False)]

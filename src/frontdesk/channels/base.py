@@ -42,6 +42,12 @@ class InboundMessage:
     thread_key: str | None = None  # the channel's id for the conversation
     in_reply_to: tuple[str, ...] = ()  # external ids this message answers
     ticket_id: int | None = None  # set when the channel already knows the ticket
+    # The channel proved the sender is part of that ticket's conversation (a reply token, a
+    # reference to our message); otherwise ticket_id is only used for its own contact.
+    thread_verified: bool = False
+    auto: bool = False  # a machine wrote it: attach, never reopen
+    quoted_text: str | None = None  # quoted history and signature the channel trimmed off
+    participants: tuple[Sender, ...] = ()  # others on the conversation (people in Cc)
     attachments: tuple[InboundAttachment, ...] = ()
     language: str | None = None
     priority: str | None = None

@@ -6,14 +6,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from frontdesk.channels.base import InboundMessage
+from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.contacts import IdentityRef, get_contact, resolve_sender
 from frontdesk.domain.errors import Invalid, NotFound
 from frontdesk.domain.text import check_text, sanitize_html
 from frontdesk.domain.tickets import normalize_tags, store_attachments
 from frontdesk.domain.tx import Tx
-from frontdesk.models import PRIORITIES, Contact, Inbox, Message, Ticket, TicketTag
+from frontdesk.models import (
+    PRIORITIES,
+    Contact,
+    Inbox,
+    Message,
+    Ticket,
+    TicketParticipant,
+    TicketTag,
+)
 
 SUBJECT_MAX = 500
 # A customer writing again reopens a ticket in these states; a closed ticket stays closed
@@ -57,11 +65,12 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
         ticket = _open_ticket(tx, inbox, contact, msg, follow_up_of=found)
     else:
         ticket = found
-        if ticket.status in REOPENING_STATUSES:
+        if ticket.status in REOPENING_STATUSES and not msg.auto:
             reopened_from = ticket.status
             ticket.status = "open"
             ticket.solved_at = None
-    ticket.last_customer_message_at = now
+    if not msg.auto:  # a vacation reply is not the customer writing again
+        ticket.last_customer_message_at = now
     ticket.updated_at = now
 
     message = Message(
@@ -75,11 +84,15 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
         html=sanitize_html(msg.html) if msg.html else None,
         external_id=msg.external_id,
         delivery_status="received",
+        quoted_text=msg.quoted_text,
+        is_auto=msg.auto,
+        meta=msg.meta,
         created_at=now,
         attachments=[],
     )
     session.add(message)
     store_attachments(tx, message, msg.attachments)
+    _add_participants(tx, ticket, contact, msg.participants)
     # The one flush of the pipeline: contact, identity, ticket, message and attachments
     # go out together, in the order their keys need.
     session.flush()
@@ -140,13 +153,43 @@ def _resolve_contact(tx: Tx, msg: InboundMessage) -> Contact:
     return contact
 
 
+def _add_participants(tx: Tx, ticket: Ticket, contact: Contact, people: tuple[Sender, ...]) -> None:
+    if not people:
+        return
+    known = (
+        set()
+        if ticket.id is None
+        else set(
+            tx.session.scalars(
+                select(TicketParticipant.contact_id).where(TicketParticipant.ticket_id == ticket.id)
+            )
+        )
+    )
+    for person in people:
+        try:
+            other, _ = resolve_sender(tx, IdentityRef(person.kind, person.address, person.name))
+        except Invalid:
+            continue  # an unusable Cc address is not worth refusing the message for
+        tx.session.flush()
+        if other.id == contact.id or other.id in known:
+            continue
+        known.add(other.id)
+        tx.session.add(
+            TicketParticipant(ticket_id=ticket.id, contact_id=other.id, created_at=tx.now())
+        )
+
+
 def _find_thread(tx: Tx, inbox: Inbox, contact: Contact, msg: InboundMessage) -> Ticket | None:
     """The ticket this message continues: named by the channel, answered message, or the
     channel's conversation key, in that order."""
     session = tx.session
     if msg.ticket_id is not None:
         ticket = session.get(Ticket, msg.ticket_id)
-        if ticket is not None and ticket.contact_id == contact.id:
+        if ticket is not None and (
+            msg.thread_verified
+            or ticket.contact_id == contact.id
+            or _is_participant(tx, ticket, contact)
+        ):
             return ticket
     if msg.in_reply_to:
         ticket_id = session.scalar(
@@ -165,6 +208,12 @@ def _find_thread(tx: Tx, inbox: Inbox, contact: Contact, msg: InboundMessage) ->
             .limit(1)
         )
     return None
+
+
+def _is_participant(tx: Tx, ticket: Ticket, contact: Contact) -> bool:
+    if contact.id is None:
+        return False
+    return tx.session.get(TicketParticipant, (ticket.id, contact.id)) is not None
 
 
 def _open_ticket(

@@ -12,6 +12,7 @@ from frontdesk.models.tickets import (
     Attachment,
     Message,
     Ticket,
+    TicketParticipant,
     TicketTag,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "Organization",
     "Team",
     "Ticket",
+    "TicketParticipant",
     "TicketTag",
     "team_members",
 ]

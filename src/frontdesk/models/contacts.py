@@ -56,5 +56,8 @@ class ContactIdentity(Base):
     kind: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]
+    # Set when mail to this address bounced for good; cleared when the customer writes.
+    bounced_at: Mapped[datetime | None]
+    bounce_reason: Mapped[str | None] = mapped_column(String(500))
 
     contact: Mapped[Contact] = relationship(back_populates="identities")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,10 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 # Partial indexes keep the agent's working lists fast however many solved tickets pile up.
 # Queries must repeat this exact predicate for SQLite to pick the index.
 UNSOLVED_PREDICATE = text("status IN ('new', 'open', 'pending', 'on_hold')")
+
+
+def new_ticket_token() -> str:
+    return secrets.token_urlsafe(12)
 
 
 def _unsolved_index(name: str, *columns: str) -> Index:
@@ -55,6 +60,9 @@ class Ticket(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     language: Mapped[str | None] = mapped_column(String(16))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Unguessable: names the ticket in reply addresses and our Message-IDs, so a reply
+    # threads even when its mail client dropped the references.
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_ticket_token)
     # The channel's own conversation id (a chat session, a social thread), for threading.
     thread_key: Mapped[str | None] = mapped_column(String(255))
     # A message to a closed ticket opens a new one that points back here.
@@ -75,6 +83,18 @@ class Ticket(Base):
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+
+class TicketParticipant(Base):
+    """Someone else on the conversation, such as a colleague the customer copied in."""
+
+    __tablename__ = "ticket_participants"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime]
 
 
 class TicketTag(Base):
@@ -109,6 +129,12 @@ class Message(Base):
     # received (inbound), pending → sent | failed (outbound), None for internal notes
     delivery_status: Mapped[str | None] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    # What the channel showed but the ticket hides: quoted history, signature.
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+    # Sent by a machine (vacation reply, list mail): never reopens or opens a ticket.
+    is_auto: Mapped[bool] = mapped_column(default=False)
+    # Channel details worth keeping: addresses, the raw message's hash, a page URL.
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

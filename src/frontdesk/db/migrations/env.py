@@ -19,7 +19,18 @@ def run_migrations() -> None:
     if connectable is None:
         engine = make_engine(url, pool_size=1)
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite changes a table by copying it, which breaks foreign keys midway;
+                # they are checked once the migration is done instead.
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             _run(connection)
+            if sqlite:
+                problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.commit()
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                if problems:
+                    raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
         engine.dispose()
     else:
         _run(connectable)

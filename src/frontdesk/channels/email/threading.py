@@ -1,0 +1,119 @@
+"""Which ticket an email continues.
+
+In order: our reply token (in the address it was sent to, or in one of our Message-IDs it
+refers to), its In-Reply-To / References against stored Message-IDs, a ticket number in
+the subject (`[#1234]`), and — for the same contact and an open ticket only — the same
+normalised subject within a window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from frontdesk.channels.email.config import EmailInboxConfig
+from frontdesk.channels.email.parse import ParsedEmail
+from frontdesk.domain.tx import Tx
+from frontdesk.models import OPEN_STATUSES, Message, Ticket, TicketParticipant
+
+# Our Message-IDs look like <fd.981.Kx3vQ2aB@example.com>: message 981 of the ticket whose
+# token is Kx3vQ2aB. The token alone identifies the ticket; the number keeps ids unique.
+_OUR_MESSAGE_ID = re.compile(r"^fd\.\d+\.([A-Za-z0-9_-]{8,32})@")
+_NUMBER_IN_SUBJECT = re.compile(r"\[#(\d{1,12})\]")
+# Reply and forward prefixes in many languages: Re, Fwd, AW/WG (de), SV/VS (nordic),
+# Ynt (tr), Odp/PD (pl), RE/TR (fr), Απ/Σχετ (el), Отв/Пер (ru), Atb (lv), Odg (sl).
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|vb|ynt|odp|pd|tr|rif|r|enc|res|antw|doorst|απ|σχετ|"
+    r"отв|пер|atb|odg|fw)\s*(?:\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    ticket_id: int
+    # Proven by something only a party to the conversation has (a token, our Message-ID,
+    # a stored Message-ID); subject matches are not proof and need the same contact.
+    verified: bool
+    how: str
+
+
+def normalize_subject(subject: str) -> str:
+    subject = _NUMBER_IN_SUBJECT.sub(" ", subject)
+    subject = _PREFIX.sub("", subject)
+    return " ".join(subject.split()).casefold()
+
+
+def reply_token(config: EmailInboxConfig, parsed: ParsedEmail) -> str | None:
+    """The ticket token from local+token@domain among the recipients, or from one of our
+    Message-IDs that the mail refers to."""
+    local, _, domain = config.address.rpartition("@")
+    prefix = f"{local}+"
+    for address in [a.address.lower() for a in (*parsed.to, *parsed.cc)] + [
+        value.strip().strip("<>").lower()
+        for name in ("Delivered-To", "X-Original-To")
+        for value in parsed.header_all(name)
+    ]:
+        addr_local, _, addr_domain = address.rpartition("@")
+        if addr_domain == domain and addr_local.startswith(prefix):
+            return address[len(prefix) : len(addr_local)]
+    for ref in (*parsed.in_reply_to, *reversed(parsed.references)):
+        found = _OUR_MESSAGE_ID.match(ref)
+        if found:
+            return found.group(1)
+    return None
+
+
+def find_thread(
+    tx: Tx, inbox_id: int, config: EmailInboxConfig, parsed: ParsedEmail, contact_id: int
+) -> ThreadMatch | None:
+    session = tx.session
+    token = reply_token(config, parsed)
+    if token:
+        ticket_id = session.scalar(
+            select(Ticket.id).where(Ticket.token == token, Ticket.inbox_id == inbox_id)
+        )
+        if ticket_id is not None:
+            return ThreadMatch(ticket_id, True, "token")
+    references = [*parsed.in_reply_to, *reversed(parsed.references)]
+    if references:
+        ticket_id = session.scalar(
+            select(Message.ticket_id)
+            .where(Message.inbox_id == inbox_id, Message.external_id.in_(references[:50]))
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if ticket_id is not None:
+            return ThreadMatch(ticket_id, True, "references")
+    number = _NUMBER_IN_SUBJECT.search(parsed.subject)
+    if number:
+        ticket = session.get(Ticket, int(number.group(1)))
+        if ticket is not None and ticket.inbox_id == inbox_id and _is_party(tx, ticket, contact_id):
+            return ThreadMatch(ticket.id, False, "subject number")
+    if config.subject_window_days and parsed.subject.strip():
+        wanted = normalize_subject(parsed.subject)
+        since = tx.now() - timedelta(days=config.subject_window_days)
+        candidates = session.execute(
+            select(Ticket.id, Ticket.subject)
+            .where(
+                Ticket.inbox_id == inbox_id,
+                Ticket.contact_id == contact_id,
+                Ticket.status.in_(OPEN_STATUSES),
+                Ticket.updated_at >= since,
+            )
+            .order_by(Ticket.updated_at.desc())
+            .limit(20)
+        ).all()
+        for ticket_id, subject in candidates:
+            if wanted and normalize_subject(subject) == wanted:
+                return ThreadMatch(ticket_id, False, "subject")
+    return None
+
+
+def _is_party(tx: Tx, ticket: Ticket, contact_id: int) -> bool:
+    if ticket.contact_id == contact_id:
+        return True
+    return tx.session.get(TicketParticipant, (ticket.id, contact_id)) is not None
