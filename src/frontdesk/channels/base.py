@@ -81,6 +81,9 @@ class OutboundMessage:
     in_reply_to: str | None  # the external id of the customer's latest message
     attachments: tuple[OutboundAttachment, ...] = ()
     read_attachment: Callable[[str], bytes] | None = None
+    ticket_token: str = ""
+    references: tuple[str, ...] = ()  # external ids of the ticket's messages, oldest first
+    cc: tuple[tuple[str, str], ...] = ()  # (kind, address) of the ticket's other participants
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,12 @@ class DeliveryReceipt:
 
 
 class DeliveryFailed(Exception):
-    """A send that may succeed later; the job is retried with backoff."""
+    """A send that failed. Retried with backoff, unless `permanent` (the far side refused
+    for good: an unknown recipient, a rejected message)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
 
 
 class ChannelAdapter(Protocol):
@@ -109,6 +117,7 @@ class ChannelAdapter(Protocol):
 # kind → "module:Class", imported on first use so that unused channels cost nothing.
 CHANNELS: dict[str, str] = {
     "api": "frontdesk.channels.api:ApiChannel",
+    "email": "frontdesk.channels.email.adapter:EmailChannel",
 }
 
 

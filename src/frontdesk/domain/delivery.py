@@ -17,7 +17,15 @@ from frontdesk.channels.base import (
 )
 from frontdesk.jobs.handlers import PermanentFailure
 from frontdesk.jobs.queue import ClaimedJob
-from frontdesk.models import Agent, Contact, Inbox, Message, Ticket
+from frontdesk.models import (
+    Agent,
+    Contact,
+    ContactIdentity,
+    Inbox,
+    Message,
+    Ticket,
+    TicketParticipant,
+)
 from frontdesk.runtime import Frontdesk
 
 
@@ -33,12 +41,23 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
         inbox = session.get_one(Inbox, message.inbox_id)
         contact = session.get_one(Contact, ticket.contact_id)
         author = session.get(Agent, message.author_agent_id) if message.author_agent_id else None
-        last_inbound = session.scalar(
-            select(Message.external_id)
-            .where(Message.ticket_id == ticket.id, Message.direction == "in")
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
+        history = session.execute(
+            select(Message.direction, Message.external_id)
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.external_id.is_not(None),
+                Message.is_internal.is_(False),
+                Message.id < message.id,
+            )
+            .order_by(Message.id)
+        ).all()
+        last_inbound = next((e for d, e in reversed(history) if d == "in"), None)
+        participants = session.scalars(
+            select(ContactIdentity)
+            .join(TicketParticipant, TicketParticipant.contact_id == ContactIdentity.contact_id)
+            .where(TicketParticipant.ticket_id == ticket.id)
+            .order_by(ContactIdentity.id)
+        ).all()
         outbound = OutboundMessage(
             message_id=message.id,
             ticket_id=ticket.id,
@@ -51,13 +70,18 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
             author_name=author.name if author else "",
             contact_id=contact.id,
             contact_name=contact.name,
-            recipients=tuple((i.kind, i.address) for i in contact.identities),
+            recipients=tuple(
+                (i.kind, i.address) for i in contact.identities if i.bounced_at is None
+            ),
             in_reply_to=last_inbound,
             attachments=tuple(
                 OutboundAttachment(a.id, a.filename, a.content_type, a.size, a.sha256)
                 for a in message.attachments
             ),
             read_attachment=fd.storage.get,
+            ticket_token=ticket.token,
+            references=tuple(e for _, e in history if e)[-20:],
+            cc=tuple((i.kind, i.address) for i in participants if i.bounced_at is None),
         )
         kind, config = inbox.kind, validate_config(inbox.kind, inbox.config)
 
@@ -68,13 +92,15 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
         with fd.transaction() as tx:
             failed = tx.session.get_one(Message, message_id)
             failed.delivery_error = str(exc)
-            if job.is_last_attempt:
+            if job.is_last_attempt or exc.permanent:
                 failed.delivery_status = "failed"
                 tx.emit(
                     "message.delivery_failed",
                     ticket=ticket,
                     message_id=message_id,
                 )
+        if exc.permanent:
+            raise PermanentFailure(str(exc)) from exc
         raise
 
     with fd.transaction() as tx:

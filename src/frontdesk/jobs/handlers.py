@@ -14,6 +14,7 @@ Handler = Callable[["Frontdesk", "ClaimedJob"], None]
 
 HANDLERS: dict[str, str] = {
     "deliver_message": "frontdesk.domain.delivery:deliver_message",
+    "send_email_notice": "frontdesk.channels.email.notices:send_email_notice",
 }
 
 

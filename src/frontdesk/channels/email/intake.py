@@ -1,0 +1,216 @@
+"""One raw email in, one outcome out. IMAP, the SMTP listener, the inbound webhook and
+`frontdesk mail import` all call `ingest()`; it answers only after the transaction that
+stored the message committed, so a source is acknowledged only for what is safe."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+
+from frontdesk import metrics
+from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
+from frontdesk.channels.email.auto import AutoVerdict, classify
+from frontdesk.channels.email.config import EmailInboxConfig
+from frontdesk.channels.email.parse import ParsedEmail, parse_email
+from frontdesk.channels.email.quotes import trim_reply
+from frontdesk.channels.email.threading import find_thread
+from frontdesk.domain.contacts import IdentityRef, resolve_sender
+from frontdesk.domain.errors import NotFound
+from frontdesk.domain.inbound import receive
+from frontdesk.domain.tx import Tx
+from frontdesk.models import ContactIdentity, Inbox, Message
+from frontdesk.runtime import Frontdesk
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["stored", "duplicate", "bounce", "ignored", "refused"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    reason: str = ""
+    ticket_id: int | None = None
+    message_id: int | None = None
+
+
+class UnknownInbox(Exception):
+    """No active email inbox with that id or address (the SMTP listener answers 550)."""
+
+
+def load_config(tx: Tx, inbox_id: int) -> EmailInboxConfig:
+    inbox = tx.session.get(Inbox, inbox_id)
+    if inbox is None or inbox.kind != "email" or not inbox.is_active:
+        raise UnknownInbox(f"no active email inbox {inbox_id}")
+    return EmailInboxConfig.model_validate(inbox.config)
+
+
+def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
+    """Store one raw message on an email inbox. Raises UnknownInbox, or a database error
+    (the caller answers "try again later"); anything about the message itself becomes an
+    outcome with a reason."""
+    with fd.reading() as tx:
+        config = load_config(tx, inbox_id)
+    if len(raw) > config.max_message_bytes:
+        return _refuse_oversized(fd, inbox_id, config, raw)
+    parsed = parse_email(raw)
+    verdict = classify(parsed.headers)
+    if verdict.kind == "bounce":
+        return _bounce(fd, inbox_id, verdict)
+    if verdict.kind == "feedback-report":
+        log.info("feedback report on inbox %s: %s", inbox_id, verdict.feedback_type)
+        return IngestResult("ignored", f"feedback report ({verdict.feedback_type})")
+    sender = parsed.from_ or parsed.sender
+    if sender is None or "@" not in sender.address:
+        return IngestResult("refused", "the message has no sender address")
+    raw_sha = fd.storage.put(raw)  # the original is kept, whatever happens next
+    trimmed = trim_reply(parsed.text)
+    with fd.transaction() as tx:
+        contact, _ = resolve_sender(tx, IdentityRef("email", sender.address, sender.name))
+        tx.session.flush()
+        match = find_thread(tx, inbox_id, config, parsed, contact.id)
+        auto = verdict.kind == "auto-reply"
+        if auto and match is None:
+            # A robot answering something that is not ours to track: nothing to attach to.
+            return IngestResult("ignored", f"automatic reply ({verdict.reason}) to no ticket")
+        try:
+            received = receive(
+                tx,
+                InboundMessage(
+                    inbox_id=inbox_id,
+                    sender=Sender(contact_id=contact.id),
+                    channel="email",
+                    subject=parsed.subject or None,
+                    text=trimmed.visible,
+                    quoted_text=trimmed.elided or None,
+                    html=parsed.html,
+                    external_id=parsed.message_id or f"sha256:{raw_sha}",
+                    ticket_id=match.ticket_id if match else None,
+                    thread_verified=bool(match and match.verified),
+                    auto=auto or verdict.kind == "list",
+                    attachments=tuple(
+                        InboundAttachment(a.filename, a.content_type, a.data)
+                        for a in parsed.attachments
+                    ),
+                    participants=_participants(parsed, config, sender.address),
+                    meta=_meta(parsed, raw_sha, verdict),
+                ),
+            )
+        except NotFound as exc:
+            raise UnknownInbox(str(exc)) from None
+        _clear_bounce(tx, sender.address)
+    if received.duplicate:
+        return IngestResult("duplicate", "", received.ticket.id, received.message.id)
+    metrics.MESSAGES_RECEIVED.labels("email").inc()
+    if received.ticket_created:
+        metrics.TICKETS_CREATED.labels("email").inc()
+    return IngestResult(
+        "stored", match.how if match else "new ticket", received.ticket.id, received.message.id
+    )
+
+
+def _participants(parsed: ParsedEmail, config: EmailInboxConfig, sender: str) -> tuple[Sender, ...]:
+    ours_local, _, ours_domain = config.address.rpartition("@")
+    people = []
+    for person in (*parsed.to, *parsed.cc):
+        address = person.address.lower()
+        local, _, domain = address.rpartition("@")
+        if not local or address == sender.lower():
+            continue
+        if domain == ours_domain and (local == ours_local or local.startswith(ours_local + "+")):
+            continue  # our own address, or a reply address of ours
+        people.append(Sender("email", address, person.name))
+    return tuple(people[:20])
+
+
+def _meta(parsed: ParsedEmail, raw_sha: str, verdict: AutoVerdict) -> dict[str, object]:
+    def addresses(items: list) -> list[dict[str, str]]:  # type: ignore[type-arg]
+        return [{"name": a.name, "address": a.address} for a in items]
+
+    return {
+        "raw_sha256": raw_sha,
+        "from": addresses([parsed.from_] if parsed.from_ else []),
+        "to": addresses(parsed.to),
+        "cc": addresses(parsed.cc),
+        "date": parsed.date.isoformat() if parsed.date else None,
+        "auto": verdict.kind,
+        "parse_errors": parsed.errors[:10],
+    }
+
+
+def _bounce(fd: Frontdesk, inbox_id: int, verdict: AutoVerdict) -> IngestResult:
+    """A bounce never opens a ticket: it fails the message it answers and marks the
+    address as bouncing."""
+    permanent = [r for r in verdict.bounced_recipients if r.permanent]
+    with fd.transaction() as tx:
+        message = None
+        if verdict.original_message_id:
+            message = tx.session.scalar(
+                select(Message).where(
+                    Message.inbox_id == inbox_id,
+                    Message.external_id == verdict.original_message_id,
+                    Message.direction == "out",
+                )
+            )
+        if message is not None and permanent:
+            first = permanent[0]
+            message.delivery_status = "failed"
+            message.delivery_error = f"bounced: {first.status} {first.reason}".strip()[:4000]
+            tx.emit("message.delivery_failed", message_id=message.id, ticket_id=message.ticket_id)
+        for recipient in permanent:
+            identity = tx.session.scalar(
+                select(ContactIdentity).where(
+                    ContactIdentity.kind == "email",
+                    ContactIdentity.address == recipient.address.lower(),
+                )
+            )
+            if identity is not None:
+                identity.bounced_at = tx.now()
+                identity.bounce_reason = f"{recipient.status} {recipient.reason}".strip()[:500]
+    return IngestResult(
+        "bounce",
+        ", ".join(f"{r.address} {r.status}" for r in verdict.bounced_recipients)[:500],
+        message.ticket_id if message else None,
+        message.id if message else None,
+    )
+
+
+def _clear_bounce(tx: Tx, address: str) -> None:
+    identity = tx.session.scalar(
+        select(ContactIdentity).where(
+            ContactIdentity.kind == "email", ContactIdentity.address == address.lower()
+        )
+    )
+    if identity is not None and identity.bounced_at is not None:
+        identity.bounced_at = None
+        identity.bounce_reason = None
+
+
+def _refuse_oversized(
+    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes
+) -> IngestResult:
+    """Too large to take: tell the sender, so nothing disappears silently."""
+    head = parse_email(raw[:65536])
+    sender = head.from_ or head.sender
+    reason = f"{len(raw)} bytes is over this inbox's limit of {config.max_message_bytes}"
+    if sender is not None and "@" in sender.address and classify(head.headers).kind is None:
+        with fd.transaction() as tx:
+            tx.enqueue(
+                "send_email_notice",
+                {
+                    "inbox_id": inbox_id,
+                    "to": sender.address,
+                    "subject": f"Not delivered: {head.subject}"[:200],
+                    "text": (
+                        "Your message could not be accepted because it is too large "
+                        f"({len(raw) // 1024 // 1024} MB; the limit is "
+                        f"{config.max_message_bytes // 1024 // 1024} MB). Please send it again "
+                        "with smaller attachments, or share them by link.\n"
+                    ),
+                    "in_reply_to": head.message_id,
+                },
+            )
+    return IngestResult("refused", reason)

@@ -1,0 +1,47 @@
+"""The job that sends an automatic notice (for example: a message was too large).
+
+At most one notice per address per hour, so two robots can never keep answering each
+other."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from frontdesk.channels.email.adapter import send_smtp
+from frontdesk.channels.email.compose import compose_notice
+from frontdesk.channels.email.config import EmailInboxConfig
+from frontdesk.jobs.queue import ClaimedJob
+from frontdesk.models import Inbox, Job
+from frontdesk.runtime import Frontdesk
+
+NOTICES_PER_HOUR = 1
+
+
+def send_email_notice(fd: Frontdesk, job: ClaimedJob) -> None:
+    payload = job.payload
+    with fd.read() as session:
+        inbox = session.get(Inbox, int(payload["inbox_id"]))
+        if inbox is None or inbox.kind != "email":
+            return
+        config = EmailInboxConfig.model_validate(inbox.config)
+        since = fd.clock.now() - timedelta(hours=1)
+        already = session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(
+                Job.kind == "send_email_notice",
+                Job.status == "done",
+                Job.finished_at >= since,
+                Job.payload["to"].as_string() == payload["to"],
+            )
+        )
+    if config.smtp is None or (already or 0) >= NOTICES_PER_HOUR:
+        return
+    send_smtp(
+        config.smtp,
+        compose_notice(
+            config, payload["to"], payload["subject"], payload["text"], payload.get("in_reply_to")
+        ),
+    )
