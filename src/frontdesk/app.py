@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from frontdesk import __version__, metrics
 from frontdesk.api import problems
 from frontdesk.api.routes import auth, contacts, directory, inbound, portal, system, tickets
+from frontdesk.channels.services import start_services, stop_services
 from frontdesk.config import Settings
 from frontdesk.db.engine import migrate
 from frontdesk.jobs.worker import WorkerPool
@@ -35,9 +36,11 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         await fd.bus.start()
         pool = WorkerPool(fd, settings.embedded_workers)
         pool.start()
+        services = start_services(fd) if settings.embedded_workers else []
         try:
             yield
         finally:
+            stop_services(services)
             pool.stop()
             await fd.bus.stop()
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Frontdesk: every customer channel in one inbox.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+mail_app = typer.Typer(help="The email channel: parse, import, listen.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -71,6 +73,7 @@ def worker(
     threads: Annotated[int, typer.Option(help="Worker threads.")] = 2,
 ) -> None:
     """Run background jobs (deliveries and more) until SIGTERM; the job in hand finishes."""
+    from frontdesk.channels.services import start_services, stop_services
     from frontdesk.jobs.worker import WorkerPool
     from frontdesk.runtime import Frontdesk
 
@@ -85,10 +88,12 @@ def worker(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     pool.start()
+    services = start_services(fd)
     typer.echo(f"worker: {threads} thread(s) on {_where(settings)}")
     while not stopping:
         signal.pause()
     typer.echo("worker: finishing the jobs in hand")
+    stop_services(services)
     pool.stop()
     fd.close()
 
