@@ -6,7 +6,9 @@ failing later in a request.
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -76,12 +78,23 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         key_file = self.data_dir / "secret_key"
-        if key_file.exists():
-            return key_file.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
+        try:
+            # Created readable by the owner only, and by one process only: a second
+            # process starting at the same moment reads the first one's key.
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                existing = key_file.read_text().strip()
+                if existing:
+                    return existing
+                time.sleep(0.01)  # the other process is still writing it
+            raise ConfigError(
+                f"{key_file} is empty; delete it or set FRONTDESK_SECRET_KEY"
+            ) from None
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         return key
 
 

@@ -26,7 +26,7 @@ class Frontdesk:
         self.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
         self.write_engine = writer(self.engine)
         self.clock: Clock = clock or SystemClock()
-        self.bus = bus or make_bus(settings.redis_url)
+        self.bus = bus or make_bus(settings.redis_url, settings.resolved_database_url)
         self.storage = AttachmentStore(settings.data_dir / "attachments")
         self.secret_key = settings.resolved_secret_key()
         # Set after a commit that enqueued jobs, so in-process workers start at once.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import threading
@@ -89,17 +90,18 @@ class RedisBus(LocalFanout):
     """Publishes to a Redis channel; one listener task per process fans events out locally.
     Every process, the publisher included, receives each event once through Redis."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, channel: str = REDIS_CHANNEL) -> None:
         super().__init__()
         import redis
 
         self.url = url
+        self.channel = channel
         self._client = redis.Redis.from_url(url)
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     def publish(self, event: Event) -> None:
-        self._client.publish(REDIS_CHANNEL, json.dumps(event.as_json(), ensure_ascii=False))
+        self._client.publish(self.channel, json.dumps(event.as_json(), ensure_ascii=False))
 
     async def start(self) -> None:
         if self._listener is None:
@@ -114,7 +116,7 @@ class RedisBus(LocalFanout):
             client = aredis.Redis.from_url(self.url)
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(REDIS_CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     self._ready.set()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
@@ -138,5 +140,10 @@ class RedisBus(LocalFanout):
         self._client.close()
 
 
-def make_bus(redis_url: str | None) -> EventBus:
-    return RedisBus(redis_url) if redis_url else MemoryBus()
+def make_bus(redis_url: str | None, database_url: str = "") -> EventBus:
+    """In-process unless Redis is configured. On Redis, the channel is named after the
+    database, so two installations sharing a Redis server never see each other's events."""
+    if not redis_url:
+        return MemoryBus()
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return RedisBus(redis_url, f"{REDIS_CHANNEL}:{digest}")

@@ -41,12 +41,13 @@ def list_contacts(
 ) -> Page[ContactOut]:
     query = select(Contact).where(Contact.merged_into_id.is_(None))
     if q:
-        pattern = f"%{q.casefold()}%"
         query = query.where(
             or_(
-                Contact.name.ilike(f"%{q}%"),
+                Contact.name.icontains(q, autoescape=True),
                 Contact.id.in_(
-                    select(ContactIdentity.contact_id).where(ContactIdentity.address.like(pattern))
+                    select(ContactIdentity.contact_id).where(
+                        ContactIdentity.address.icontains(q, autoescape=True)
+                    )
                 ),
             )
         )

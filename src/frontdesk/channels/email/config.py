@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Security = Literal["tls", "starttls", "none"]
 
 
 class MailServer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     host: str = Field(min_length=1, max_length=255)
     port: int = Field(ge=1, le=65535)
     # "tls": encrypted from the first byte (IMAPS 993, SMTPS 465); "starttls": upgraded
@@ -36,6 +38,8 @@ class SmtpServer(MailServer):
 
 
 class EmailInboxConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     address: str = Field(min_length=3, max_length=320, description="The support address")
     from_name: str = Field(default="", max_length=200)
     imap: ImapServer | None = None
