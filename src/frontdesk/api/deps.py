@@ -7,7 +7,8 @@ import threading
 import time
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, WebSocket
+from starlette.concurrency import run_in_threadpool
 
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.agents import agent_for_token
@@ -22,7 +23,11 @@ _token_cache: dict[str, tuple[float, Actor]] = {}
 _token_lock = threading.Lock()
 
 
-def get_fd(request: Request) -> Frontdesk:
+# The small dependencies below are `async def` on purpose: FastAPI runs a plain `def`
+# dependency in the thread pool, a hop that costs more than the work they do.
+
+
+async def get_fd(request: Request) -> Frontdesk:
     fd: Frontdesk = request.app.state.fd
     return fd
 
@@ -30,13 +35,21 @@ def get_fd(request: Request) -> Frontdesk:
 FD = Annotated[Frontdesk, Depends(get_fd)]
 
 
-def _actor_from_token(fd: Frontdesk, token: str) -> Actor | None:
+def _cached_token(token: str) -> Actor | None:
     key = hashlib.sha256(token.encode()).hexdigest()
-    now = time.monotonic()
     with _token_lock:
         hit = _token_cache.get(key)
-    if hit and now - hit[0] < TOKEN_CACHE_SECONDS:
+    if hit and time.monotonic() - hit[0] < TOKEN_CACHE_SECONDS:
         return hit[1]
+    return None
+
+
+def _actor_from_token(fd: Frontdesk, token: str) -> Actor | None:
+    cached = _cached_token(token)
+    if cached is not None:
+        return cached
+    key = hashlib.sha256(token.encode()).hexdigest()
+    now = time.monotonic()
     with fd.read() as session:
         agent = agent_for_token(session, token)
         actor = Actor.for_agent(agent) if agent else None
@@ -53,7 +66,18 @@ def forget_cached_tokens() -> None:
         _token_cache.clear()
 
 
-def current_actor(request: Request, fd: FD) -> Actor | None:
+async def current_actor(request: Request, fd: FD) -> Actor | None:
+    """The caller; a cached API token is answered here, anything needing the database
+    in the thread pool."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        cached = _cached_token(token.strip())
+        if cached is not None:
+            return cached
+    return await run_in_threadpool(resolve_actor, request, fd)
+
+
+def resolve_actor(request: Request | WebSocket, fd: Frontdesk) -> Actor | None:
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -84,14 +108,14 @@ def current_actor(request: Request, fd: FD) -> Actor | None:
     return None
 
 
-def _signed_in(actor: Annotated[Actor | None, Depends(current_actor)]) -> Actor:
+async def _signed_in(actor: Annotated[Actor | None, Depends(current_actor)]) -> Actor:
     if actor is None:
         raise HTTPException(401, "sign in or send an API token", {"WWW-Authenticate": "Bearer"})
     return actor
 
 
 def _role_guard(*roles: str) -> object:
-    def guard(actor: Annotated[Actor, Depends(_signed_in)]) -> Actor:
+    async def guard(actor: Annotated[Actor, Depends(_signed_in)]) -> Actor:
         if actor.type != "agent" or (roles and actor.role not in roles):
             raise HTTPException(403, "your role does not allow this")
         return actor
@@ -99,7 +123,7 @@ def _role_guard(*roles: str) -> object:
     return guard
 
 
-def _customer(actor: Annotated[Actor, Depends(_signed_in)]) -> Actor:
+async def _customer(actor: Annotated[Actor, Depends(_signed_in)]) -> Actor:
     if actor.type != "contact":
         raise HTTPException(403, "this part of the API is for customers")
     return actor

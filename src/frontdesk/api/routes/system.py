@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response, WebSocket, WebSocketDisconnect
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select, text
 
-from frontdesk.api.deps import FD, Admin, AnyActor, current_actor
+from frontdesk.api.deps import FD, Admin, AnyActor, resolve_actor
 from frontdesk.api.schemas import JobOut
 from frontdesk.domain.access import can_see
 from frontdesk.domain.actors import Actor
@@ -98,7 +98,7 @@ async def events(websocket: WebSocket) -> None:
         await websocket.close(code=4403)
         return
     try:
-        actor = await asyncio.to_thread(current_actor, websocket, fd)  # type: ignore[arg-type]
+        actor = await asyncio.to_thread(resolve_actor, websocket, fd)
     except Exception:
         actor = None
     if actor is None or not actor.is_agent:
