@@ -21,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 from frontdesk.domain import agents
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.contacts import IdentityRef, add_identity, create_contact
+from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.portal import issue_signin_token
 from tests.conftest import ApiClient, Member, World
 
@@ -67,6 +68,10 @@ POST   /api/v1/inboxes                                        201   403   403   
 GET    /api/v1/inboxes/{inbox_id}                             200   200   200   200   403   403   401
 PATCH  /api/v1/inboxes/{inbox_id}                             200   403   403   403   403   403   401
 POST   /api/v1/inboxes/{inbox_id}/messages                    201   201   201   403   403   403   401
+# email in over HTTP: only the inbox's own secret (or Mailgun signature) lets a message in
+POST   /api/v1/inboxes/{inbox_id}/email/raw                   401   401   401   401   401   401   401
+POST   /api/v1/inboxes/{inbox_id}/email/mailgun/mime          401   401   401   401   401   401   401
+POST   /api/v1/inboxes/{inbox_id}/email/postmark              401   401   401   401   401   401   401
 GET    /api/v1/tokens                                         200   200   200   200   403   403   401
 POST   /api/v1/tokens                                         201   201   201   201   403   403   401
 DELETE /api/v1/tokens/{token_id}                              204   204   204   204   403   403   401
@@ -153,6 +158,7 @@ class Place:
     staff: int
     team_c: int
     login_email: str = ""  # an agent with a password, made by the walk (hashing is slow)
+    email_inbox_id: int = 0  # made on first use by email_inbox()
 
     def calls(self, member: Member) -> dict[tuple[str, str], Call]:
         """A request per route, with fresh objects where a call uses one up (a merged
@@ -162,6 +168,7 @@ class Place:
         customer = {"contact_id": w.customer.id}
         contact = {"name": "Walker", "email": f"{m}-walk@example.org"}
         survivor, merged = self.fresh_contacts(m)
+        email = {"inbox_id": self.email_inbox()}
         return {
             ("GET", "/api/v1/tickets"): Call(),
             ("POST", "/api/v1/tickets"): Call(json={"message": "Hello", "contact": contact}),
@@ -221,6 +228,9 @@ class Place:
             ("POST", "/api/v1/inboxes/{inbox_id}/messages"): Call(
                 {"inbox_id": self.inbox}, {"message": "Where is my parcel?", "contact": contact}
             ),
+            ("POST", "/api/v1/inboxes/{inbox_id}/email/raw"): Call(email),
+            ("POST", "/api/v1/inboxes/{inbox_id}/email/mailgun/mime"): Call(email),
+            ("POST", "/api/v1/inboxes/{inbox_id}/email/postmark"): Call(email),
             ("GET", "/api/v1/tokens"): Call(),
             ("POST", "/api/v1/tokens"): Call(json={"name": "laptop"}),
             ("DELETE", "/api/v1/tokens/{token_id}"): Call({"token_id": self.fresh_token(member)}),
@@ -244,6 +254,19 @@ class Place:
             ("GET", "/api/v1/docs"): Call(),
             ("GET", "/docs/oauth2-redirect"): Call(),
         }
+
+    def email_inbox(self) -> int:
+        if not self.email_inbox_id:
+            with self.world.fd.transaction() as tx:
+                self.email_inbox_id = create_inbox(
+                    tx,
+                    SYSTEM,
+                    name="Support mail",
+                    kind="email",
+                    config={"address": "walk@example.com"},
+                    team_id=None,
+                ).id
+        return self.email_inbox_id
 
     def fresh_contacts(self, name: str) -> tuple[int, int]:
         with self.world.fd.transaction() as tx:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from frontdesk import __version__, metrics
 from frontdesk.api import problems
 from frontdesk.api.routes import auth, contacts, directory, inbound, portal, system, tickets
+from frontdesk.api.routes.email_inbound import router as email_inbound_router
 from frontdesk.channels.services import start_services, stop_services
 from frontdesk.config import Settings
 from frontdesk.db.engine import migrate
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         contacts.router,
         directory.router,
         inbound.router,
+        email_inbound_router,
         auth.router,
         portal.router,
     ):

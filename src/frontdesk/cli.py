@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -183,6 +184,77 @@ def demo(
     typer.echo(f"sign in as admin@example.com with password {DEMO_PASSWORD!r}")
     if not no_serve:
         serve(host=host, port=port, workers=None)
+
+
+@mail_app.command("parse")
+def mail_parse(
+    files: Annotated[list[Path], typer.Argument(help="Raw email files (.eml).")],
+) -> None:
+    """Print what Frontdesk reads in each email file: one JSON object per line."""
+    from frontdesk.channels.email.cli import parse_files
+
+    raise typer.Exit(parse_files(files))
+
+
+@mail_app.command("import")
+def mail_import(
+    path: Annotated[Path, typer.Argument(help="A folder of .eml files, a Maildir or an mbox.")],
+    inbox: Annotated[int, typer.Option("--inbox", help="The email inbox's id.")],
+) -> None:
+    """Store the messages of a folder, Maildir or mbox on an email inbox (safe to repeat)."""
+    from frontdesk.channels.email.cli import import_mailbox
+
+    fd = _ready_runtime()
+    try:
+        code = import_mailbox(fd, path, inbox)
+    finally:
+        fd.close()
+    raise typer.Exit(code)
+
+
+@mail_app.command("listen")
+def mail_listen(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: from FRONTDESK_SMTP_LISTEN).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 2525).")] = None,
+    lmtp: Annotated[bool, typer.Option("--lmtp", help="Speak LMTP instead of SMTP.")] = False,
+) -> None:
+    """Receive mail for the email inboxes over SMTP (or LMTP) until SIGTERM or Ctrl-C."""
+    from frontdesk.channels.email.listener import MailListener, parse_listen_address
+    from frontdesk.runtime import Frontdesk
+
+    settings = _settings()
+    default_host, default_port = parse_listen_address(settings.smtp_listen or "127.0.0.1:2525")
+    fd = Frontdesk(settings)
+    listener = MailListener(
+        fd,
+        default_host if host is None else host,
+        default_port if port is None else port,
+        lmtp=lmtp or settings.smtp_listen_lmtp,
+    )
+    stopping: list[int] = []
+
+    def _stop(signum: int, frame: object) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        listener.start()
+    except RuntimeError as exc:
+        fd.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"mail: listening for {listener.protocol} on {listener.host}:{listener.port} "
+        f"({_where(settings)})"
+    )
+    while not stopping:
+        signal.pause()
+    typer.echo("mail: stopping; answering the messages in hand")
+    listener.stop()
+    fd.close()
 
 
 def _ready_runtime() -> Frontdesk:

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 15.0
     auto_migrate: bool = True
     db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    smtp_listen: str | None = Field(
+        default=None,
+        description="host:port for the SMTP listener of the email inboxes (unset: none)",
+    )
+    smtp_listen_lmtp: bool = Field(default=False, description="Speak LMTP there, not SMTP")
 
     @field_validator("database_url")
     @classmethod
@@ -60,6 +65,16 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
+
+    @field_validator("smtp_listen")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        _, sep, port = value.strip().rpartition(":")
+        if not sep or not port.isdigit() or int(port) > 65535:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:2525")
+        return value.strip()
 
     @property
     def resolved_database_url(self) -> str:

@@ -312,6 +312,8 @@ class MessageOut(Output):
     author_agent_id: int | None
     text: str
     html: str | None
+    quoted_text: str | None
+    is_auto: bool
     external_id: str | None
     delivery_status: str | None
     delivery_error: str | None
@@ -331,6 +333,8 @@ class MessageOut(Output):
             author_agent_id=message.author_agent_id,
             text=message.text,
             html=message.html,
+            quoted_text=message.quoted_text,
+            is_auto=message.is_auto,
             external_id=message.external_id,
             delivery_status=message.delivery_status,
             delivery_error=message.delivery_error,

@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 
 Stop = Callable[[], None]
 
-SERVICES: list[str] = []
+SERVICES: list[str] = [
+    "frontdesk.channels.email.imap:start_pollers",
+    "frontdesk.channels.email.listener:start_listener",
+]
 
 
 def start_services(fd: Frontdesk) -> list[Stop]:

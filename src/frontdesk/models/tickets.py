@@ -25,7 +25,8 @@ UNSOLVED_PREDICATE = text("status IN ('new', 'open', 'pending', 'on_hold')")
 
 
 def new_ticket_token() -> str:
-    return secrets.token_urlsafe(12)
+    # Lowercase hex: some mail servers lowercase the addresses the token travels in.
+    return secrets.token_hex(10)
 
 
 def _unsolved_index(name: str, *columns: str) -> Index:

@@ -206,11 +206,18 @@ def _refuse_oversized(
                     "subject": f"Not delivered: {head.subject}"[:200],
                     "text": (
                         "Your message could not be accepted because it is too large "
-                        f"({len(raw) // 1024 // 1024} MB; the limit is "
-                        f"{config.max_message_bytes // 1024 // 1024} MB). Please send it again "
+                        f"({_size(len(raw))}; the limit is "
+                        f"{_size(config.max_message_bytes)}). Please send it again "
                         "with smaller attachments, or share them by link.\n"
                     ),
                     "in_reply_to": head.message_id,
                 },
             )
     return IngestResult("refused", reason)
+
+
+def _size(count: int) -> str:
+    """Bytes as people read them: "2 KB", "25 MB" (rounded up, never "0 MB")."""
+    if count < 1024 * 1024:
+        return f"{-(-count // 1024)} KB"
+    return f"{-(-count // (1024 * 1024))} MB"

@@ -52,18 +52,19 @@ def reply_token(config: EmailInboxConfig, parsed: ParsedEmail) -> str | None:
     Message-IDs that the mail refers to."""
     local, _, domain = config.address.rpartition("@")
     prefix = f"{local}+"
-    for address in [a.address.lower() for a in (*parsed.to, *parsed.cc)] + [
-        value.strip().strip("<>").lower()
+    for address in [a.address for a in (*parsed.to, *parsed.cc)] + [
+        value.strip().strip("<>")
         for name in ("Delivered-To", "X-Original-To")
         for value in parsed.header_all(name)
     ]:
-        addr_local, _, addr_domain = address.rpartition("@")
+        # Tokens are lowercase hex, and mail servers may change the case of addresses.
+        addr_local, _, addr_domain = address.lower().rpartition("@")
         if addr_domain == domain and addr_local.startswith(prefix):
-            return address[len(prefix) : len(addr_local)]
+            return addr_local[len(prefix) :]
     for ref in (*parsed.in_reply_to, *reversed(parsed.references)):
         found = _OUR_MESSAGE_ID.match(ref)
         if found:
-            return found.group(1)
+            return found.group(1).lower()
     return None
 
 

@@ -65,9 +65,7 @@ def upgrade() -> None:
     ids = connection.execute(sa.select(tickets.c.id)).scalars().all()
     for ticket_id in ids:
         connection.execute(
-            tickets.update()
-            .where(tickets.c.id == ticket_id)
-            .values(token=secrets.token_urlsafe(12))
+            tickets.update().where(tickets.c.id == ticket_id).values(token=secrets.token_hex(10))
         )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.alter_column("token", existing_type=sa.String(length=32), nullable=False)

@@ -1,0 +1,189 @@
+"""Read stored mail for `frontdesk mail import`: a folder of `.eml` files (or one), a
+Maildir (`cur/`, `new/`, `tmp/`) or an mbox file, and feed every message to `ingest()`.
+
+Ingest is idempotent on the Message-ID (and on the raw bytes' hash for mail without one),
+so importing the same mailbox twice stores nothing the second time. One message that
+cannot be read or stored is counted as failed and the import goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest
+from frontdesk.runtime import Frontdesk
+
+log = logging.getLogger(__name__)
+
+SourceKind = Literal["eml folder", "maildir", "mbox"]
+
+
+class NotAMailbox(Exception):
+    """The path is none of the formats we read."""
+
+
+@dataclass
+class MailSource:
+    """Where the messages are, and how many; `messages()` reads them one at a time."""
+
+    path: Path
+    kind: SourceKind
+    keys: list[str]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def messages(self) -> Iterator[tuple[str, bytes | Exception]]:
+        """(label, raw bytes) per message, or (label, the error) when one cannot be read."""
+        if self.kind == "eml folder":
+            for key in self.keys:
+                try:
+                    yield key, (self.path / key).read_bytes()
+                except OSError as exc:
+                    yield key, exc
+            return
+        box: mailbox.Mailbox[mailbox.Message]
+        if self.kind == "maildir":
+            box = mailbox.Maildir(self.path, factory=None, create=False)
+        else:
+            box = mailbox.mbox(self.path, create=False)
+        try:
+            for number, key in enumerate(self.keys, 1):
+                label = key if self.kind == "maildir" else f"message {number}"
+                try:
+                    if isinstance(box, mailbox.mbox):
+                        # mbox keys are ints at run time; typeshed says str
+                        raw = box.get_bytes(int(key))  # type: ignore[arg-type]
+                        yield label, unescape_from_lines(raw)
+                    else:
+                        yield label, box.get_bytes(key)
+                except Exception as exc:  # a file removed meanwhile, a truncated mbox
+                    yield label, exc
+        finally:
+            box.close()
+
+
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+def unescape_from_lines(raw: bytes) -> bytes:
+    """Undo the mbox escaping of body lines that begin with "From " (mboxrd: one ">" less
+    on every ">…>From " line; Python's `mailbox` and most mailers write it so)."""
+    end = re.search(rb"\r?\n\r?\n", raw)
+    if end is None:
+        return raw
+    head, body = raw[: end.end()], raw[end.end() :]
+    return head + _ESCAPED_FROM.sub(rb"\1", body)
+
+
+def open_source(path: Path) -> MailSource:
+    """Recognise what `path` is. Raises NotAMailbox (with the reason) if it is nothing we
+    read, or OSError if it cannot be read at all."""
+    if path.is_dir():
+        if any((path / sub).is_dir() for sub in ("cur", "new")):
+            maildir = mailbox.Maildir(path, factory=None, create=False)
+            try:
+                keys = sorted(maildir.keys())
+            finally:
+                maildir.close()
+            return MailSource(path, "maildir", keys)
+        files = sorted(
+            str(p.relative_to(path))
+            for p in path.rglob("*")
+            if p.suffix.lower() == ".eml" and p.is_file()
+        )
+        if not files:
+            raise NotAMailbox(f"{path} has no .eml files and is not a Maildir (no cur/ or new/)")
+        return MailSource(path, "eml folder", files)
+    if path.is_file() and path.suffix.lower() == ".eml":
+        return MailSource(path.parent, "eml folder", [path.name])
+    if path.is_file():
+        with path.open("rb") as head:
+            first = head.read(5)
+        if first and first != b"From ":
+            raise NotAMailbox(f"{path} is not an mbox file (it does not begin with 'From ')")
+        box = mailbox.mbox(path, create=False)
+        try:
+            keys = [str(k) for k in box.iterkeys()]
+        finally:
+            box.close()
+        return MailSource(path, "mbox", keys)
+    if not path.exists():
+        raise NotAMailbox(f"{path} does not exist")
+    raise NotAMailbox(f"{path} is neither a folder nor a file")
+
+
+@dataclass
+class ImportSummary:
+    stored: int = 0
+    duplicates: int = 0
+    bounces: int = 0
+    ignored: int = 0
+    refused: int = 0
+    failed: int = 0
+    tickets_created: int = 0
+    problems: list[str] = field(default_factory=list)  # the first few, for the report
+
+    @property
+    def total(self) -> int:
+        return (
+            self.stored + self.duplicates + self.bounces + self.ignored + self.refused + self.failed
+        )
+
+    def count(self, result: IngestResult) -> None:
+        if result.outcome == "stored":
+            self.stored += 1
+            if result.reason == "new ticket":
+                self.tickets_created += 1
+        elif result.outcome == "duplicate":
+            self.duplicates += 1
+        elif result.outcome == "bounce":
+            self.bounces += 1
+        elif result.outcome == "ignored":
+            self.ignored += 1
+        else:
+            self.refused += 1
+
+    def note(self, problem: str) -> None:
+        if len(self.problems) < 20:
+            self.problems.append(problem)
+
+
+def import_source(
+    fd: Frontdesk,
+    inbox_id: int,
+    source: MailSource,
+    progress: Callable[[int], None] = lambda done: None,
+) -> ImportSummary:
+    """Ingest every message of `source` into the inbox; `progress(1)` after each. Raises
+    UnknownInbox if the inbox is not an active email inbox (before reading anything)."""
+    from frontdesk.channels.email.intake import load_config
+
+    with fd.reading() as tx:
+        load_config(tx, inbox_id)
+    summary = ImportSummary()
+    for label, raw in source.messages():
+        if isinstance(raw, Exception):
+            summary.failed += 1
+            summary.note(f"{label}: could not be read: {raw}")
+        else:
+            try:
+                result = ingest(fd, inbox_id, raw)
+            except UnknownInbox:
+                raise
+            except Exception as exc:  # one bad message never stops the import
+                log.warning("import: %s failed", label, exc_info=True)
+                summary.failed += 1
+                summary.note(f"{label}: {exc.__class__.__name__}: {exc}")
+            else:
+                summary.count(result)
+                if result.outcome == "refused":
+                    summary.note(f"{label}: refused: {result.reason}")
+        progress(1)
+    return summary
