@@ -112,8 +112,8 @@ class Floor:
         )
         ticket = c.execute(
             "INSERT INTO tickets (subject, status, priority, inbox_id, contact_id, custom_fields,"
-            " thread_key, created_at, updated_at, last_customer_message_at)"
-            " VALUES (?, 'new', 'normal', ?, ?, '{}', ?, ?, ?, ?)",
+            " thread_key, created_at, updated_at, last_customer_message_at, token)"
+            " VALUES (?, 'new', 'normal', ?, ?, '{}', ?, ?, ?, ?, lower(hex(randomblob(10))))",
             (msg.subject or msg.text[:80], self.inbox, contact, thread, now, now, now),
         ).lastrowid
         self._message(ticket, contact, msg.text, now)
@@ -154,8 +154,8 @@ class Floor:
     def _message(self, ticket: int | None, contact: int | None, text: str, now: str) -> None:
         self.conn.execute(
             "INSERT INTO messages (ticket_id, inbox_id, channel, direction, is_internal,"
-            " author_contact_id, text, delivery_status, created_at)"
-            " VALUES (?, ?, 'api', 'in', 0, ?, ?, 'received', ?)",
+            " author_contact_id, text, delivery_status, created_at, is_auto, meta)"
+            " VALUES (?, ?, 'api', 'in', 0, ?, ?, 'received', ?, 0, '{}')",
             (ticket, self.inbox, contact, text, now),
         )
 

@@ -175,8 +175,8 @@ def seed(db: Path, count: int) -> None:
     conn.executemany(
         "INSERT INTO tickets (id, subject, status, priority, inbox_id, contact_id,"
         " assignee_id, team_id, language, custom_fields, created_at, updated_at,"
-        " first_response_at, last_customer_message_at, last_agent_message_at, solved_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " first_response_at, last_customer_message_at, last_agent_message_at, solved_at, token)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(10))))",
         rows,
     )
     conn.executemany(
