@@ -262,3 +262,32 @@ def test_agents_change_assign_and_note_and_the_audit_trail_records_it(world: Wor
     assert audit[1]["changes"]["priority"] == ["normal", "urgent"]
     assert audit[1]["actor_id"] == world.agent.id
     assert world.agent.client.get(path).json()["tags"] == ["refund", "vip"]
+
+
+def test_posting_to_another_teams_ticket_stores_the_message_but_shows_nothing_of_it(
+    world: World,
+) -> None:
+    inbox = world.admin.client.post(
+        "/api/v1/inboxes", json={"name": "Team A app", "kind": "api", "team_id": world.team_a}
+    ).json()["id"]
+    first = {
+        "contact": {"email": "ani@example.org"},
+        "message": "Secret order details",
+        "subject": "Order 77",
+        "thread_key": "conv-1",
+        "external_id": "m-1",
+    }
+    opened = world.agent.client.post(f"/api/v1/inboxes/{inbox}/messages", json=first)
+    assert opened.status_code == 201
+    ticket_id = opened.json()["id"]
+
+    again = world.other_agent.client.post(f"/api/v1/inboxes/{inbox}/messages", json=first)
+    assert again.status_code == 202
+    assert again.json() == {"accepted": True, "duplicate": True}
+    follow_up = {**first, "message": "Any news?", "external_id": "m-2"}
+    posted = world.other_agent.client.post(f"/api/v1/inboxes/{inbox}/messages", json=follow_up)
+    assert posted.status_code == 202
+    assert "Secret" not in posted.text
+
+    messages = world.agent.client.get(f"/api/v1/tickets/{ticket_id}/messages").json()
+    assert [m["text"] for m in messages] == ["Secret order details", "Any news?"]

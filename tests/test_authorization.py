@@ -29,11 +29,13 @@ from tests.conftest import ApiClient, Member, World
 # light agent (team A) see it, the other agent (team B) and the other customer do not, and
 # for them it answers 404 like an id that does not exist. The attachment is on the
 # customer's own message on that ticket. Writes send valid bodies, so "allowed" is a 2xx.
+# New tickets land in the default API inbox, which here belongs to team A: the other agent's
+# is stored but answered 202 with nothing of the ticket shown.
 TABLE = """
 method path                                                   admin agent other light cust  ocust anon
 # tickets
 GET    /api/v1/tickets                                        200   200   200   200   403   403   401
-POST   /api/v1/tickets                                        201   201   201   403   403   403   401
+POST   /api/v1/tickets                                        201   201   202   403   403   403   401
 GET    /api/v1/tickets/{ticket_id}                            200   200   404   200   403   403   401
 PATCH  /api/v1/tickets/{ticket_id}                            200   200   404   403   403   403   401
 GET    /api/v1/tickets/{ticket_id}/messages                   200   200   404   200   403   403   401

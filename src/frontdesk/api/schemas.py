@@ -349,6 +349,13 @@ class TicketCreated(TicketOut):
     duplicate: bool = False
 
 
+class Accepted(Output):
+    """Stored on a ticket the caller may not see: its contents are not shown."""
+
+    accepted: bool = True
+    duplicate: bool
+
+
 class TicketWithMessages(TicketOut):
     messages: list[MessageOut]
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from frontdesk import metrics
 from frontdesk.api.deps import FD, AnyAgent, FullAgent
 from frontdesk.api.schemas import (
+    Accepted,
     AssignIn,
     AuditOut,
     MessageOut,
@@ -25,6 +26,7 @@ from frontdesk.api.schemas import (
 )
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.domain import tickets
+from frontdesk.domain.access import can_see
 from frontdesk.domain.bootstrap import default_api_inbox
 from frontdesk.domain.errors import Invalid
 from frontdesk.domain.inbound import receive
@@ -83,7 +85,12 @@ def list_(
     return json_response(page)
 
 
-@router.post("", status_code=201, response_model=TicketCreated)
+@router.post(
+    "",
+    status_code=201,
+    response_model=TicketCreated,
+    responses={202: {"model": Accepted, "description": "Stored on a ticket you cannot see"}},
+)
 def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
     """Open a ticket for a customer. The message enters through the same pipeline as every
     channel's; with an `external_id`, sending the same request twice stores it once."""
@@ -119,6 +126,8 @@ def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
                     team_id=body.team_id if body.team_id is not None else ticket.team_id,
                 )
             _count(received.message.channel)
+        if not can_see(actor, ticket):  # see post_inbound: nothing shown of it
+            return json_response(Accepted(duplicate=received.duplicate), 202)
         created = TicketCreated(
             **TicketOut.of(ticket).model_dump(),
             message=MessageOut.of(received.message),
