@@ -72,9 +72,9 @@ class _Handler:
 
 
 @contextmanager
-def smtp_server(refuse: set[str] | None = None) -> Iterator[SmtpServer]:
-    """An SMTP server on 127.0.0.1 and a free port, for the duration of the block."""
-    recorder = SmtpServer("127.0.0.1", free_port(), {a.lower() for a in refuse or ()})
+def smtp_server(refuse: set[str] | None = None, port: int | None = None) -> Iterator[SmtpServer]:
+    """An SMTP server on 127.0.0.1 and a free port (or the one given), for the block."""
+    recorder = SmtpServer("127.0.0.1", port or free_port(), {a.lower() for a in refuse or ()})
     controller = Controller(_Handler(recorder), hostname=recorder.host, port=recorder.port)
     controller.start()
     try:

@@ -21,6 +21,7 @@ from frontdesk.jobs.worker import Worker
 from frontdesk.models import ContactIdentity, Job, Ticket, TicketParticipant
 from tests.conftest import START, World
 from tests.email.smtp_server import SmtpServer, smtp_server
+from tests.servers import free_port
 
 SUPPORT = "support@example.com"
 
@@ -471,6 +472,28 @@ def test_a_550_from_the_smtp_server_fails_the_delivery_at_once(desk: Desk) -> No
         job = session.scalars(select(Job).where(Job.kind == "deliver_message")).one()
         assert job.status == "dead"
         assert job.attempts == 1
+
+
+def test_replies_wait_while_the_smtp_server_is_down_and_go_out_once_when_it_returns(
+    world: World, worker: Worker, clock: FrozenClock
+) -> None:
+    port = free_port()  # nothing listens here yet
+    down = SmtpServer("127.0.0.1", port)
+    desk = Desk(world, down, create_email_inbox(world, down), worker)
+    ticket_id, _ = desk.open_ticket()
+
+    waiting = desk.reply(ticket_id, "We are on it.")
+    assert waiting["delivery_status"] == "pending"
+    assert "unreachable" in waiting["delivery_error"]
+    worker.run_until_idle()  # the retry is not due yet: nothing happens
+
+    with smtp_server(port=port) as smtp:
+        clock.advance(timedelta(minutes=5))
+        assert worker.run_until_idle() == 1
+        clock.advance(timedelta(hours=2))
+        assert worker.run_until_idle() == 0
+        assert len(smtp.messages) == 1
+    assert desk.messages(ticket_id)[-1]["delivery_status"] == "sent"
 
 
 # ------------------------------------------------------------------ any script

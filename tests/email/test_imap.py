@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -19,13 +20,14 @@ from sqlalchemy import func, select
 
 from frontdesk.channels.email.imap import STORED_KEYWORD, poll_once, start_pollers
 from frontdesk.channels.email.intake import ingest
+from frontdesk.config import Settings
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Attachment, Message, Ticket
 from frontdesk.runtime import Frontdesk
 from tests.conftest import START, require_or_skip
 from tests.email.dovecot import DOVECOT, Account, Dovecot, dovecot
-from tests.servers import free_port, wait_until
+from tests.servers import env_for, free_port, started, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -381,3 +383,42 @@ def test_a_poller_that_cannot_log_in_says_why_and_stops_promptly(
     [record] = [r for r in caplog.records if "login failed" in r.getMessage()]
     assert "trying again in 5 s" in record.getMessage()
     assert not record.exc_info, "a clear line, not a traceback"
+
+
+def test_a_worker_killed_in_the_middle_of_a_mailbox_loses_and_doubles_nothing(
+    fd: Frontdesk, settings: Settings, account: Account, tmp_path: Path
+) -> None:
+    """SIGKILL a real `frontdesk worker` while it works through a mailbox, start another:
+    every message is there exactly once, and every one ends marked on the server."""
+    total = 400
+    deliver(
+        account,
+        *(
+            mail(f"Order {n}", f"Message number {n}", message_id=f"<bulk{n}@example.org>")
+            for n in range(total)
+        ),
+    )
+    email_inbox(fd, account.imap_config(poll_seconds=1))
+    env = env_for(settings)
+
+    with started(["worker", "--threads", "1"], env, tmp_path) as first:
+        try:
+            wait_until(lambda: count(fd, Message) >= 60, "the first worker to store some mail")
+        except AssertionError:  # show what the worker said
+            raise AssertionError(first.output) from None
+        first.signal(signal.SIGKILL)
+        first.wait()
+    stored_before_restart = count(fd, Message)
+    assert stored_before_restart < total
+
+    with started(["worker", "--threads", "1"], env, tmp_path):
+        wait_until(lambda: count(fd, Message) >= total, "the second worker to finish")
+        wait_until(
+            lambda: all(STORED_KEYWORD in f for f in flags_in(account)),
+            "every message to be marked",
+        )
+
+    with fd.read() as session:
+        ids = session.scalars(select(Message.external_id)).all()
+    assert len(ids) == total
+    assert set(ids) == {f"bulk{n}@example.org" for n in range(total)}
