@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from frontdesk.app import create_app
 from frontdesk.clock import FrozenClock
@@ -127,6 +127,12 @@ def fd(settings: Settings, clock: FrozenClock) -> Iterator[Frontdesk]:
     runtime = Frontdesk(settings, clock=clock)
     yield runtime
     runtime.close()
+
+
+def count(fd: Frontdesk, model: Any) -> int:
+    """How many rows of `model` the database holds now."""
+    with fd.read() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
 from frontdesk.clock import FrozenClock
@@ -18,6 +18,7 @@ from frontdesk.domain.errors import Invalid
 from frontdesk.domain.inbound import receive
 from frontdesk.models import AuditEntry, Contact, ContactIdentity, Message, Ticket
 from frontdesk.runtime import Frontdesk
+from tests.conftest import count
 
 
 @pytest.fixture
@@ -29,11 +30,6 @@ def inbox(fd: Frontdesk) -> int:
 def message(inbox: int, text: str = "My tent zip broke", **kwargs: Any) -> InboundMessage:
     kwargs.setdefault("sender", Sender("email", "Ani@Example.org", "Ani"))
     return InboundMessage(inbox_id=inbox, text=text, **kwargs)
-
-
-def count(fd: Frontdesk, model: Any) -> int:
-    with fd.read() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_a_first_message_creates_contact_identity_and_ticket(fd: Frontdesk, inbox: int) -> None:

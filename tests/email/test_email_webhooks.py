@@ -13,18 +13,17 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.policy import SMTP
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Attachment, Contact, Message, Ticket
 from frontdesk.runtime import Frontdesk
-from tests.conftest import ApiClient, World
+from tests.conftest import ApiClient, World, count
+from tests.email.mails import customer_mail as mail
 
 SECRET = "inbound-" + "k" * 32
 RAW_HEADERS = {"Content-Type": "message/rfc822", "X-Frontdesk-Inbound-Secret": SECRET}
@@ -47,27 +46,6 @@ def inbox(fd: Frontdesk) -> int:
 def provider(world: World) -> ApiClient:
     """Someone on the internet: no API token, no session."""
     return world.anonymous.client
-
-
-def mail(
-    sender: str = "Անի <ani@example.org>",
-    to: str = "support@example.com",
-    subject: str = "Ուշացած պատվեր",
-    body: str = "Պատվերս դեռ չի հասել։",
-    message_id: str = "<order-1@example.org>",
-) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message.set_content(body)
-    return message.as_bytes(policy=SMTP)
-
-
-def count(fd: Frontdesk, model: Any) -> int:
-    with fd.read() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def mailgun_form(fd: Frontdesk, raw: bytes, key: str = SECRET, age: int = 0) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from imap_tools import MailBoxUnencrypted
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from frontdesk.channels.email.imap import STORED_KEYWORD, poll_once, start_pollers
 from frontdesk.channels.email.intake import ingest
@@ -25,7 +25,7 @@ from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Attachment, Message, Ticket
 from frontdesk.runtime import Frontdesk
-from tests.conftest import START, require_or_skip
+from tests.conftest import START, count, require_or_skip
 from tests.email.dovecot import DOVECOT, Account, Dovecot, dovecot
 from tests.servers import env_for, free_port, started, wait_until
 
@@ -105,11 +105,6 @@ def flags_in(account: Account, folder: str = "INBOX") -> list[tuple[str, ...]]:
             tuple(f for f in m.flags if f != "\\Recent")
             for m in mailbox.fetch(mark_seen=False, headers_only=True)
         ]
-
-
-def count(fd: Frontdesk, model: type[Any]) -> int:
-    with fd.read() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 PLAIN = mail("My order has not arrived", "Order 1042 is late.", message_id="<m1@example.org>")

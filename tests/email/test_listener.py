@@ -6,13 +6,11 @@ import signal
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from frontdesk.channels.email.listener import MailListener, start_listener
 from frontdesk.channels.services import SERVICES, start_services, stop_services
@@ -22,6 +20,8 @@ from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Contact, Message, Ticket
 from frontdesk.runtime import Frontdesk
+from tests.conftest import count
+from tests.email.mails import customer_mail as mail
 from tests.servers import env_for, free_port, started, wait_until
 
 
@@ -55,27 +55,6 @@ def listener(fd: Frontdesk, support: int) -> Iterator[MailListener]:
 def smtp_to(listener: MailListener) -> Iterator[smtplib.SMTP]:
     with smtplib.SMTP(listener.host, listener.port, timeout=30) as client:
         yield client
-
-
-def mail(
-    sender: str = "Անի <ani@example.org>",
-    to: str = "support@example.com",
-    subject: str = "Ուշացած պատվեր",
-    body: str = "Պատվերս դեռ չի հասել։",
-    message_id: str = "<order-1@example.org>",
-) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message.set_content(body)
-    return message.as_bytes(policy=SMTP)  # CRLF line ends, as on the wire
-
-
-def count(fd: Frontdesk, model: Any) -> int:
-    with fd.read() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def tickets(fd: Frontdesk) -> list[Ticket]:
