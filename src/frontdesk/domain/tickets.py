@@ -12,6 +12,7 @@ from frontdesk.channels.base import InboundAttachment, adapter_class, validate_c
 from frontdesk.domain.access import check_visible
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid
+from frontdesk.domain.filenames import safe_filename
 from frontdesk.domain.text import check_text, sanitize_html
 from frontdesk.domain.tx import Tx
 from frontdesk.models import (
@@ -27,7 +28,6 @@ from frontdesk.models import (
 )
 
 _TAG = re.compile(r"^[^\s,]{1,64}$")
-ATTACHMENT_NAME_MAX = 255
 EDITABLE_FIELDS = ("subject", "status", "priority", "team_id", "language", "tags", "custom_fields")
 
 
@@ -184,7 +184,7 @@ def ticket_messages(tx: Tx, actor: Actor, ticket_id: int) -> list[Message]:
 
 def store_attachments(tx: Tx, message: Message, files: Iterable[InboundAttachment]) -> None:
     for file in files:
-        name = safe_filename(file.filename)
+        name = safe_filename(check_text(file.filename, "filename")) or "attachment"
         sha = tx.storage.put(file.data)
         message.attachments.append(
             Attachment(
@@ -196,13 +196,6 @@ def store_attachments(tx: Tx, message: Message, files: Iterable[InboundAttachmen
                 created_at=tx.now(),
             )
         )
-
-
-def safe_filename(name: str) -> str:
-    """Keep the name a person gave, minus paths and control characters."""
-    name = check_text(name, "filename").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
-    return name[:ATTACHMENT_NAME_MAX] or "attachment"
 
 
 def _add_message(
