@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,6 +134,18 @@ def count(fd: Frontdesk, model: Any) -> int:
     """How many rows of `model` the database holds now."""
     with fd.read() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@contextmanager
+def table_gone(fd: Frontdesk, table: str) -> Iterator[None]:
+    """The database fails every statement on `table` until the block ends."""
+    with fd.write_engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_away"))
+    try:
+        yield
+    finally:
+        with fd.write_engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
 
 
 @pytest.fixture

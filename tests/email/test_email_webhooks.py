@@ -11,18 +11,16 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Attachment, Contact, Message, Ticket
 from frontdesk.runtime import Frontdesk
-from tests.conftest import ApiClient, World, count
+from tests.conftest import ApiClient, World, count, table_gone
 from tests.email.mails import customer_mail as mail
 
 SECRET = "inbound-" + "k" * 32
@@ -158,18 +156,6 @@ def test_a_raw_message_without_a_sender_is_refused_with_422_and_the_reason(
         "message_id": None,
         "reason": "the message has no sender address",
     }
-
-
-@contextmanager
-def table_gone(fd: Frontdesk, table: str) -> Iterator[None]:
-    """The database fails every statement on `table` until the block ends."""
-    with fd.write_engine.begin() as conn:
-        conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_away"))
-    try:
-        yield
-    finally:
-        with fd.write_engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
 
 
 def test_when_the_database_fails_the_answer_is_503_and_a_retry_stores_the_message(

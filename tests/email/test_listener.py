@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from frontdesk.channels.email.listener import MailListener, start_listener
 from frontdesk.channels.services import SERVICES, start_services, stop_services
@@ -20,7 +20,7 @@ from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Contact, Message, Ticket
 from frontdesk.runtime import Frontdesk
-from tests.conftest import count
+from tests.conftest import count, table_gone
 from tests.email.mails import customer_mail as mail
 from tests.servers import env_for, free_port, started, wait_until
 
@@ -189,18 +189,6 @@ def test_a_bounce_from_the_null_sender_is_accepted(fd: Frontdesk, listener: Mail
     with smtp_to(listener) as client:
         assert client.sendmail("", ["support@example.com"], bounce) == {}
     assert count(fd, Ticket) == 0
-
-
-@contextmanager
-def table_gone(fd: Frontdesk, table: str) -> Iterator[None]:
-    """The database fails every statement on `table` until the block ends."""
-    with fd.write_engine.begin() as conn:
-        conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_away"))
-    try:
-        yield
-    finally:
-        with fd.write_engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
 
 
 def test_with_the_database_failing_the_mta_is_told_451_and_nothing_is_stored(

@@ -35,8 +35,11 @@ async def get_fd(request: Request) -> Frontdesk:
 FD = Annotated[Frontdesk, Depends(get_fd)]
 
 
-def _cached_token(token: str) -> Actor | None:
-    key = hashlib.sha256(token.encode()).hexdigest()
+def _token_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _cached_token(key: str) -> Actor | None:
     with _token_lock:
         hit = _token_cache.get(key)
     if hit and time.monotonic() - hit[0] < TOKEN_CACHE_SECONDS:
@@ -45,10 +48,10 @@ def _cached_token(token: str) -> Actor | None:
 
 
 def _actor_from_token(fd: Frontdesk, token: str) -> Actor | None:
-    cached = _cached_token(token)
+    key = _token_key(token)
+    cached = _cached_token(key)
     if cached is not None:
         return cached
-    key = hashlib.sha256(token.encode()).hexdigest()
     now = time.monotonic()
     with fd.read() as session:
         agent = agent_for_token(session, token)
@@ -71,7 +74,7 @@ async def current_actor(request: Request, fd: FD) -> Actor | None:
     in the thread pool."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
-        cached = _cached_token(token.strip())
+        cached = _cached_token(_token_key(token.strip()))
         if cached is not None:
             return cached
     return await run_in_threadpool(resolve_actor, request, fd)

@@ -3,7 +3,7 @@ installation uses, with the clock set back so the history looks lived-in."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -92,7 +92,7 @@ def _people(fd: Frontdesk) -> tuple[dict[str, int], dict[str, int], dict[str, in
 def _ticket(
     fd: Frontdesk,
     clock: FrozenClock,
-    start: Any,
+    start: datetime,
     spec: dict[str, Any],
     agent_ids: dict[str, int],
     team_ids: dict[str, int],

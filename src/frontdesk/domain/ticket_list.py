@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -35,7 +35,6 @@ class TicketFilter:
     contact_id: int | None = None
     tag: str | None = None
     language: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def list_tickets(

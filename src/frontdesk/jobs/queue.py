@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text, update
@@ -120,7 +120,3 @@ def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
     found = {status: count for status, count in rows}
     return {status: found.get(status, 0) for status in ("queued", "running", "done", "dead")}
-
-
-def next_run_at(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(Job.run_at)).where(_UNFINISHED))

@@ -14,7 +14,7 @@ from frontdesk import metrics
 from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
 from frontdesk.channels.email.auto import AutoVerdict, classify
 from frontdesk.channels.email.config import EmailInboxConfig
-from frontdesk.channels.email.parse import ParsedEmail, parse_email
+from frontdesk.channels.email.parse import Address, ParsedEmail, parse_email
 from frontdesk.channels.email.quotes import trim_reply
 from frontdesk.channels.email.threading import find_thread
 from frontdesk.domain.contacts import IdentityRef, resolve_sender
@@ -127,7 +127,7 @@ def _participants(parsed: ParsedEmail, config: EmailInboxConfig, sender: str) ->
 
 
 def _meta(parsed: ParsedEmail, raw_sha: str, verdict: AutoVerdict) -> dict[str, object]:
-    def addresses(items: list) -> list[dict[str, str]]:  # type: ignore[type-arg]
+    def addresses(items: list[Address]) -> list[dict[str, str]]:
         return [{"name": a.name, "address": a.address} for a in items]
 
     return {
