@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
 
+from frontdesk.db.rows import from_row, get_row, insert_row, table_of
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
 from frontdesk.domain.identities import normalize_identity
@@ -34,7 +37,7 @@ class IdentityRef:
 
 
 def get_contact(tx: Tx, contact_id: int) -> Contact:
-    contact = tx.session.get(Contact, contact_id)
+    contact = get_row(tx.session, Contact, contact_id)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
     return contact
@@ -42,20 +45,16 @@ def get_contact(tx: Tx, contact_id: int) -> Contact:
 
 def find_by_identity(tx: Tx, kind: str, address: str) -> Contact | None:
     kind, address = normalize_identity(kind, address)
-    return tx.session.scalar(
-        select(Contact)
-        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
-        .where(ContactIdentity.kind == kind, ContactIdentity.address == address)
-        # The inbound path needs the contact, not its list of identities.
-        .options(lazyload(Contact.identities))
-    )
+    row = tx.session.connection().execute(_BY_IDENTITY, {"kind": kind, "address": address})
+    found = row.first()
+    return None if found is None else from_row(tx.session, Contact, found._mapping)
 
 
 def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
     """The contact behind an identity, created on first contact. Returns (contact, created).
 
-    Safe under concurrency: if another transaction creates the same identity first, the
-    unique constraint fails inside a savepoint and the winner's row is read back.
+    Safe under concurrency: the identity is claimed with INSERT ... ON CONFLICT DO NOTHING,
+    so if another transaction added it since we looked, its contact wins and ours is removed.
     """
     kind, address = normalize_identity(ref.kind, ref.address)
     existing = find_by_identity(tx, kind, address)
@@ -64,24 +63,39 @@ def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
             existing.name = ref.name
         return existing, False
     now = tx.now()
-    contact = Contact(name=ref.name, created_at=now, updated_at=now)
-    if tx.session.get_bind().dialect.name == "sqlite":
-        # The write transaction began IMMEDIATE: no other writer can add this identity
-        # meanwhile, and the rows go out with the caller's next flush.
-        tx.session.add(ContactIdentity(contact=contact, kind=kind, address=address, created_at=now))
+    contact = insert_row(tx.session, Contact(name=ref.name, created_at=now, updated_at=now))
+    connection = tx.session.connection()
+    claimed = connection.execute(
+        _claim_identity(connection.dialect.name),
+        {"contact_id": contact.id, "kind": kind, "address": address, "created_at": now},
+    ).scalar()
+    if claimed is not None:
         return contact, True
-    try:
-        with tx.session.begin_nested():
-            tx.session.add(contact)
-            tx.session.add(
-                ContactIdentity(contact=contact, kind=kind, address=address, created_at=now)
-            )
-    except IntegrityError:
-        winner = find_by_identity(tx, kind, address)
-        if winner is None:
-            raise
-        return winner, False
-    return contact, True
+    connection.execute(delete(_CONTACTS).where(_CONTACTS.c.id == contact.id))
+    tx.session.expunge(contact)
+    winner = find_by_identity(tx, kind, address)
+    if winner is None:  # the other transaction's identity is gone again: not worth a retry
+        raise Conflict(f"{kind} {address} changed hands; send the message again")
+    return winner, False
+
+
+_CONTACTS = table_of(Contact)
+_IDENTITIES = table_of(ContactIdentity)
+_BY_IDENTITY = (
+    select(_CONTACTS)
+    .join(_IDENTITIES, _IDENTITIES.c.contact_id == _CONTACTS.c.id)
+    .where(_IDENTITIES.c.kind == bindparam("kind"), _IDENTITIES.c.address == bindparam("address"))
+)
+
+
+@cache
+def _claim_identity(dialect: str) -> Insert:
+    dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (
+        dialect_insert(_IDENTITIES)
+        .on_conflict_do_nothing(index_elements=["kind", "address"])
+        .returning(_IDENTITIES.c.id)
+    )
 
 
 def create_contact(

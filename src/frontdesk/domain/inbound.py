@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from frontdesk.channels.base import InboundMessage, Sender
+from frontdesk.db.rows import get_row, insert_row, set_loaded, table_of
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.contacts import IdentityRef, get_contact, resolve_sender
 from frontdesk.domain.errors import Invalid, NotFound
 from frontdesk.domain.text import check_text, sanitize_html
-from frontdesk.domain.tickets import normalize_tags, store_attachments
+from frontdesk.domain.tickets import load_ticket, normalize_tags, store_attachments
 from frontdesk.domain.tx import Tx
 from frontdesk.models import (
     PRIORITIES,
@@ -39,22 +40,26 @@ class Received:
 
 def receive(tx: Tx, msg: InboundMessage) -> Received:
     """Store one customer message: resolve the contact, thread it onto a ticket (or open
-    one), record it once per external id, and emit the events it causes after commit."""
+    one), record it once per external id, and emit the events it causes after commit.
+
+    Rows are written with prebuilt statements (db/rows.py): this runs for every message
+    of every channel, and the ORM's unit of work would cost more than the SQL.
+    """
     session = tx.session
-    inbox = session.get(Inbox, msg.inbox_id)
+    inbox = get_row(session, Inbox, msg.inbox_id)
     if inbox is None or not inbox.is_active:
         raise NotFound(f"inbox {msg.inbox_id} not found")
     _validate(msg)
 
     if msg.external_id is not None:
-        already = session.scalar(
-            select(Message).where(
-                Message.inbox_id == inbox.id, Message.external_id == msg.external_id
-            )
+        already = session.connection().execute(
+            _MESSAGE_BY_EXTERNAL_ID, {"inbox_id": inbox.id, "external_id": msg.external_id}
         )
-        if already is not None:
-            ticket = session.get_one(Ticket, already.ticket_id)
-            return Received(ticket, already, ticket_created=False, duplicate=True)
+        if (found_id := already.scalar()) is not None:
+            message = session.get_one(Message, found_id)
+            ticket = load_ticket(tx, message.ticket_id)
+            assert ticket is not None  # the message's foreign key
+            return Received(ticket, message, ticket_created=False, duplicate=True)
 
     contact = _resolve_contact(tx, msg)
     now = tx.now()
@@ -67,35 +72,30 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
         ticket = found
         if ticket.status in REOPENING_STATUSES and not msg.auto:
             reopened_from = ticket.status
-            ticket.status = "open"
-            ticket.solved_at = None
-    if not msg.auto:  # a vacation reply is not the customer writing again
-        ticket.last_customer_message_at = now
-    ticket.updated_at = now
+        _touch_ticket(tx, ticket, reopen=reopened_from is not None, customer=not msg.auto)
 
-    message = Message(
-        ticket=ticket,
-        inbox_id=inbox.id,
-        channel=msg.channel or inbox.kind,
-        direction="in",
-        is_internal=False,
-        author_contact=contact,
-        text=msg.text,
-        html=sanitize_html(msg.html) if msg.html else None,
-        external_id=msg.external_id,
-        delivery_status="received",
-        quoted_text=msg.quoted_text,
-        is_auto=msg.auto,
-        meta=msg.meta,
-        created_at=now,
-        attachments=[],
+    message = insert_row(
+        session,
+        Message(
+            ticket_id=ticket.id,
+            inbox_id=inbox.id,
+            channel=msg.channel or inbox.kind,
+            direction="in",
+            is_internal=False,
+            author_contact_id=contact.id,
+            author_agent_id=None,
+            text=msg.text,
+            html=sanitize_html(msg.html) if msg.html else None,
+            external_id=msg.external_id,
+            delivery_status="received",
+            quoted_text=msg.quoted_text,
+            is_auto=msg.auto,
+            meta=msg.meta,
+            created_at=now,
+        ),
     )
-    session.add(message)
     store_attachments(tx, message, msg.attachments)
     _add_participants(tx, ticket, contact, msg.participants)
-    # The one flush of the pipeline: contact, identity, ticket, message and attachments
-    # go out together, in the order their keys need.
-    session.flush()
 
     customer = Actor.for_contact(contact.id)
     if created:
@@ -156,64 +156,46 @@ def _resolve_contact(tx: Tx, msg: InboundMessage) -> Contact:
 def _add_participants(tx: Tx, ticket: Ticket, contact: Contact, people: tuple[Sender, ...]) -> None:
     if not people:
         return
-    known = (
-        set()
-        if ticket.id is None
-        else set(
-            tx.session.scalars(
-                select(TicketParticipant.contact_id).where(TicketParticipant.ticket_id == ticket.id)
-            )
-        )
-    )
+    rows = tx.session.connection().execute(_PARTICIPANTS, {"ticket_id": ticket.id})
+    known = set(rows.scalars())
     for person in people:
         try:
             other, _ = resolve_sender(tx, IdentityRef(person.kind, person.address, person.name))
         except Invalid:
             continue  # an unusable Cc address is not worth refusing the message for
-        tx.session.flush()
         if other.id == contact.id or other.id in known:
             continue
         known.add(other.id)
-        tx.session.add(
-            TicketParticipant(ticket_id=ticket.id, contact_id=other.id, created_at=tx.now())
+        insert_row(
+            tx.session,
+            TicketParticipant(ticket_id=ticket.id, contact_id=other.id, created_at=tx.now()),
         )
 
 
 def _find_thread(tx: Tx, inbox: Inbox, contact: Contact, msg: InboundMessage) -> Ticket | None:
     """The ticket this message continues: named by the channel, answered message, or the
     channel's conversation key, in that order."""
-    session = tx.session
+    connection = tx.session.connection()
     if msg.ticket_id is not None:
-        ticket = session.get(Ticket, msg.ticket_id)
+        ticket = load_ticket(tx, msg.ticket_id)
         if ticket is not None and (
             msg.thread_verified
             or ticket.contact_id == contact.id
-            or _is_participant(tx, ticket, contact)
+            or connection.execute(
+                _IS_PARTICIPANT, {"ticket_id": ticket.id, "contact_id": contact.id}
+            ).first()
         ):
             return ticket
+    ticket_id = None
     if msg.in_reply_to:
-        ticket_id = session.scalar(
-            select(Message.ticket_id)
-            .where(Message.inbox_id == inbox.id, Message.external_id.in_(msg.in_reply_to))
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
-        if ticket_id is not None:
-            return session.get(Ticket, ticket_id)
-    if msg.thread_key:
-        return session.scalar(
-            select(Ticket)
-            .where(Ticket.inbox_id == inbox.id, Ticket.thread_key == msg.thread_key)
-            .order_by(Ticket.id.desc())
-            .limit(1)
-        )
-    return None
-
-
-def _is_participant(tx: Tx, ticket: Ticket, contact: Contact) -> bool:
-    if contact.id is None:
-        return False
-    return tx.session.get(TicketParticipant, (ticket.id, contact.id)) is not None
+        ticket_id = connection.execute(
+            _TICKET_BY_REFERENCE, {"inbox_id": inbox.id, "references": list(msg.in_reply_to)}
+        ).scalar()
+    if ticket_id is None and msg.thread_key:
+        ticket_id = connection.execute(
+            _TICKET_BY_THREAD_KEY, {"inbox_id": inbox.id, "thread_key": msg.thread_key}
+        ).scalar()
+    return None if ticket_id is None else load_ticket(tx, ticket_id)
 
 
 def _open_ticket(
@@ -221,24 +203,45 @@ def _open_ticket(
 ) -> Ticket:
     now = tx.now()
     subject = (msg.subject or "").strip() or _subject_from(msg.text)
-    ticket = Ticket(
-        subject=subject,
-        status="new",
-        priority=msg.priority or "normal",
-        inbox_id=inbox.id,
-        contact=contact,
-        last_customer_message_at=now,
-        team_id=inbox.team_id,
-        language=msg.language or contact.language,
-        custom_fields={},
-        thread_key=msg.thread_key,
-        follow_up_of_id=follow_up_of.id if follow_up_of else None,
-        created_at=now,
-        updated_at=now,
+    ticket = insert_row(
+        tx.session,
+        Ticket(
+            subject=subject,
+            status="new",
+            priority=msg.priority or "normal",
+            inbox_id=inbox.id,
+            contact_id=contact.id,
+            last_customer_message_at=now,
+            team_id=inbox.team_id,
+            language=msg.language or contact.language,
+            thread_key=msg.thread_key,
+            follow_up_of_id=follow_up_of.id if follow_up_of else None,
+            created_at=now,
+            updated_at=now,
+        ),
     )
-    ticket.tag_rows = [TicketTag(tag=tag) for tag in normalize_tags(list(msg.tags))]
-    tx.session.add(ticket)
+    tags = [
+        insert_row(tx.session, TicketTag(ticket_id=ticket.id, tag=tag))
+        for tag in normalize_tags(list(msg.tags))
+    ]
+    set_loaded(ticket, "tag_rows", tags)
     return ticket
+
+
+def _touch_ticket(tx: Tx, ticket: Ticket, *, reopen: bool, customer: bool) -> None:
+    """A new message on an existing ticket: it moves up the lists, and a customer writing
+    reopens it (an automatic reply does neither count as writing nor reopen)."""
+    values = {
+        "status": "open" if reopen else ticket.status,
+        "solved_at": None if reopen else ticket.solved_at,
+        "last_customer_message_at": tx.now() if customer else ticket.last_customer_message_at,
+        "updated_at": tx.now(),
+    }
+    tx.session.connection().execute(
+        _TOUCH_TICKET, {"ticket_id": ticket.id, **{f"new_{k}": v for k, v in values.items()}}
+    )
+    for name, value in values.items():
+        set_loaded(ticket, name, value)
 
 
 def _subject_from(text: str) -> str:
@@ -246,3 +249,44 @@ def _subject_from(text: str) -> str:
     if len(first_line) > 80:
         first_line = first_line[:79].rstrip() + "…"
     return first_line or "(no subject)"
+
+
+_TICKETS = table_of(Ticket)
+_MESSAGES = table_of(Message)
+_PARTICIPANTS_TABLE = table_of(TicketParticipant)
+_MESSAGE_BY_EXTERNAL_ID = select(_MESSAGES.c.id).where(
+    _MESSAGES.c.inbox_id == bindparam("inbox_id"),
+    _MESSAGES.c.external_id == bindparam("external_id"),
+)
+_TICKET_BY_REFERENCE = (
+    select(_MESSAGES.c.ticket_id)
+    .where(
+        _MESSAGES.c.inbox_id == bindparam("inbox_id"),
+        _MESSAGES.c.external_id.in_(bindparam("references", expanding=True)),
+    )
+    .order_by(_MESSAGES.c.id.desc())
+    .limit(1)
+)
+_TICKET_BY_THREAD_KEY = (
+    select(_TICKETS.c.id)
+    .where(
+        _TICKETS.c.inbox_id == bindparam("inbox_id"),
+        _TICKETS.c.thread_key == bindparam("thread_key"),
+    )
+    .order_by(_TICKETS.c.id.desc())
+    .limit(1)
+)
+_PARTICIPANTS = select(_PARTICIPANTS_TABLE.c.contact_id).where(
+    _PARTICIPANTS_TABLE.c.ticket_id == bindparam("ticket_id")
+)
+_IS_PARTICIPANT = _PARTICIPANTS.where(_PARTICIPANTS_TABLE.c.contact_id == bindparam("contact_id"))
+_TOUCH_TICKET = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"))
+    .values(
+        status=bindparam("new_status"),
+        solved_at=bindparam("new_solved_at"),
+        last_customer_message_at=bindparam("new_last_customer_message_at"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from frontdesk.channels.base import InboundAttachment, adapter_class, validate_config
+from frontdesk.db.rows import from_row, get_row, insert_row, is_loaded, set_loaded, table_of
 from frontdesk.domain.access import check_visible
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid
@@ -28,11 +29,28 @@ from frontdesk.models import (
 )
 
 _TAG = re.compile(r"^[^\s,]{1,64}$")
+_TAGS = table_of(TicketTag)
+_TAGS_OF_TICKET = (
+    select(_TAGS.c.tag).where(_TAGS.c.ticket_id == bindparam("ticket_id")).order_by(_TAGS.c.tag)
+)
 EDITABLE_FIELDS = ("subject", "status", "priority", "team_id", "language", "tags", "custom_fields")
 
 
 def get_ticket(tx: Tx, actor: Actor, ticket_id: int) -> Ticket:
-    return check_visible(actor, tx.session.get(Ticket, ticket_id), ticket_id)
+    return check_visible(actor, load_ticket(tx, ticket_id), ticket_id)
+
+
+def load_ticket(tx: Tx, ticket_id: int) -> Ticket | None:
+    """A ticket and its tags, read with two prebuilt statements (db/rows.py)."""
+    session = tx.session
+    ticket = get_row(session, Ticket, ticket_id)
+    if ticket is not None and not is_loaded(ticket, "tag_rows"):
+        tags = session.connection().execute(_TAGS_OF_TICKET, {"ticket_id": ticket.id})
+        rows = [
+            from_row(session, TicketTag, {"ticket_id": ticket.id, "tag": t}) for t in tags.scalars()
+        ]
+        set_loaded(ticket, "tag_rows", rows)
+    return ticket
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -183,19 +201,21 @@ def ticket_messages(tx: Tx, actor: Actor, ticket_id: int) -> list[Message]:
 
 
 def store_attachments(tx: Tx, message: Message, files: Iterable[InboundAttachment]) -> None:
+    stored = []
     for file in files:
         name = safe_filename(check_text(file.filename, "filename")) or "attachment"
         sha = tx.storage.put(file.data)
-        message.attachments.append(
-            Attachment(
-                filename=name,
-                content_type=check_text(file.content_type, "content_type", max_length=255)
-                or "application/octet-stream",
-                size=len(file.data),
-                sha256=sha,
-                created_at=tx.now(),
-            )
+        attachment = Attachment(
+            message_id=message.id,
+            filename=name,
+            content_type=check_text(file.content_type, "content_type", max_length=255)
+            or "application/octet-stream",
+            size=len(file.data),
+            sha256=sha,
+            created_at=tx.now(),
         )
+        stored.append(insert_row(tx.session, attachment))
+    set_loaded(message, "attachments", stored)
 
 
 def _add_message(
@@ -214,20 +234,21 @@ def _add_message(
         raise Invalid("text", "must not be empty")
     now = tx.now()
     inbox = tx.session.get_one(Inbox, ticket.inbox_id)
-    message = Message(
-        ticket_id=ticket.id,
-        inbox_id=ticket.inbox_id,
-        channel="internal" if internal else inbox.kind,
-        direction="out",
-        is_internal=internal,
-        author_agent_id=actor.id if actor.is_agent else None,
-        text=text,
-        html=sanitize_html(check_text(html, "html")) if html else None,
-        created_at=now,
+    message = insert_row(
+        tx.session,
+        Message(
+            ticket_id=ticket.id,
+            inbox_id=ticket.inbox_id,
+            channel="internal" if internal else inbox.kind,
+            direction="out",
+            is_internal=internal,
+            author_agent_id=actor.id if actor.is_agent else None,
+            text=text,
+            html=sanitize_html(check_text(html, "html")) if html else None,
+            created_at=now,
+        ),
     )
-    tx.session.add(message)
     store_attachments(tx, message, files)
-    tx.session.flush()  # the caller's answer names the message and its attachments by id
     ticket.updated_at = now
     tx.audit(
         actor,
