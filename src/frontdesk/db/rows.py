@@ -14,8 +14,8 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Insert, Integer, Select, Table, bindparam, insert, inspect, select
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from frontdesk.db.base import Base
@@ -23,35 +23,28 @@ from frontdesk.db.base import Base
 M = TypeVar("M", bound=Base)
 
 
-def insert_row(session: Session, obj: M) -> M:
-    """INSERT a new object's row (column defaults filled in Python) and adopt it.
+def insert_row(session: Session, cls: type[M], **given: Any) -> M:
+    """INSERT a row (column defaults filled in Python) and return its adopted object.
 
     Relationships are not written: insert their rows separately and attach them with
     `set_loaded`. The id comes back through RETURNING.
     """
-    cls = type(obj)
-    given = inspect(obj).dict
     serial = _serial(cls)
-    values: dict[str, Any] = {}
+    values = dict(given)
     for column in _table(cls).columns:
-        if column.key in given:
-            values[column.key] = given[column.key]
-            continue
-        if column is serial:
+        if column.key in values or column is serial:
             continue
         default = column.default
         if default is None:
-            value = None
+            values[column.key] = None
         elif default.is_callable:
-            value = default.arg(None)  # type: ignore[attr-defined]
+            values[column.key] = default.arg(None)  # type: ignore[attr-defined]
         else:
-            value = default.arg  # type: ignore[attr-defined]
-        values[column.key] = value
-        setattr(obj, column.key, value)
+            values[column.key] = default.arg  # type: ignore[attr-defined]
     result = session.connection().execute(_insert(cls), values)
     if serial is not None:
-        setattr(obj, serial.key, result.scalar_one())
-    return adopt(session, obj)
+        values[serial.key] = result.scalar_one()
+    return adopt(session, _build(cls, values))
 
 
 def get_row(session: Session, cls: type[M], pk: Any) -> M | None:
@@ -68,7 +61,7 @@ def from_row(session: Session, cls: type[M], values: Any) -> M:
     known = session.identity_map.get(identity_key(cls, pk if len(pk) > 1 else pk[0]))
     if known is not None:
         return known
-    return adopt(session, cls(**values))
+    return adopt(session, _build(cls, values))
 
 
 def adopt(session: Session, obj: M) -> M:
@@ -89,6 +82,13 @@ def is_loaded(obj: Base, attribute: str) -> bool:
 
 def table_of(cls: type[Base]) -> Table:
     return _table(cls)
+
+
+def _build(cls: type[M], values: Any) -> M:
+    # As the ORM builds objects it loads: no constructor, no change events per attribute.
+    obj: M = class_mapper(cls).class_manager.new_instance()
+    instance_dict(obj).update(values)
+    return obj
 
 
 @cache

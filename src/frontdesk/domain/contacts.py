@@ -63,7 +63,7 @@ def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
             existing.name = ref.name
         return existing, False
     now = tx.now()
-    contact = insert_row(tx.session, Contact(name=ref.name, created_at=now, updated_at=now))
+    contact = insert_row(tx.session, Contact, name=ref.name, created_at=now, updated_at=now)
     connection = tx.session.connection()
     claimed = connection.execute(
         _claim_identity(connection.dialect.name),

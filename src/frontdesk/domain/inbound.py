@@ -76,23 +76,22 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
 
     message = insert_row(
         session,
-        Message(
-            ticket_id=ticket.id,
-            inbox_id=inbox.id,
-            channel=msg.channel or inbox.kind,
-            direction="in",
-            is_internal=False,
-            author_contact_id=contact.id,
-            author_agent_id=None,
-            text=msg.text,
-            html=sanitize_html(msg.html) if msg.html else None,
-            external_id=msg.external_id,
-            delivery_status="received",
-            quoted_text=msg.quoted_text,
-            is_auto=msg.auto,
-            meta=msg.meta,
-            created_at=now,
-        ),
+        Message,
+        ticket_id=ticket.id,
+        inbox_id=inbox.id,
+        channel=msg.channel or inbox.kind,
+        direction="in",
+        is_internal=False,
+        author_contact_id=contact.id,
+        author_agent_id=None,
+        text=msg.text,
+        html=sanitize_html(msg.html) if msg.html else None,
+        external_id=msg.external_id,
+        delivery_status="received",
+        quoted_text=msg.quoted_text,
+        is_auto=msg.auto,
+        meta=msg.meta,
+        created_at=now,
     )
     store_attachments(tx, message, msg.attachments)
     _add_participants(tx, ticket, contact, msg.participants)
@@ -168,7 +167,10 @@ def _add_participants(tx: Tx, ticket: Ticket, contact: Contact, people: tuple[Se
         known.add(other.id)
         insert_row(
             tx.session,
-            TicketParticipant(ticket_id=ticket.id, contact_id=other.id, created_at=tx.now()),
+            TicketParticipant,
+            ticket_id=ticket.id,
+            contact_id=other.id,
+            created_at=tx.now(),
         )
 
 
@@ -205,23 +207,22 @@ def _open_ticket(
     subject = (msg.subject or "").strip() or _subject_from(msg.text)
     ticket = insert_row(
         tx.session,
-        Ticket(
-            subject=subject,
-            status="new",
-            priority=msg.priority or "normal",
-            inbox_id=inbox.id,
-            contact_id=contact.id,
-            last_customer_message_at=now,
-            team_id=inbox.team_id,
-            language=msg.language or contact.language,
-            thread_key=msg.thread_key,
-            follow_up_of_id=follow_up_of.id if follow_up_of else None,
-            created_at=now,
-            updated_at=now,
-        ),
+        Ticket,
+        subject=subject,
+        status="new",
+        priority=msg.priority or "normal",
+        inbox_id=inbox.id,
+        contact_id=contact.id,
+        last_customer_message_at=now,
+        team_id=inbox.team_id,
+        language=msg.language or contact.language,
+        thread_key=msg.thread_key,
+        follow_up_of_id=follow_up_of.id if follow_up_of else None,
+        created_at=now,
+        updated_at=now,
     )
     tags = [
-        insert_row(tx.session, TicketTag(ticket_id=ticket.id, tag=tag))
+        insert_row(tx.session, TicketTag, ticket_id=ticket.id, tag=tag)
         for tag in normalize_tags(list(msg.tags))
     ]
     set_loaded(ticket, "tag_rows", tags)

@@ -205,16 +205,18 @@ def store_attachments(tx: Tx, message: Message, files: Iterable[InboundAttachmen
     for file in files:
         name = safe_filename(check_text(file.filename, "filename")) or "attachment"
         sha = tx.storage.put(file.data)
-        attachment = Attachment(
+        content_type = check_text(file.content_type, "content_type", max_length=255)
+        attachment = insert_row(
+            tx.session,
+            Attachment,
             message_id=message.id,
             filename=name,
-            content_type=check_text(file.content_type, "content_type", max_length=255)
-            or "application/octet-stream",
+            content_type=content_type or "application/octet-stream",
             size=len(file.data),
             sha256=sha,
             created_at=tx.now(),
         )
-        stored.append(insert_row(tx.session, attachment))
+        stored.append(attachment)
     set_loaded(message, "attachments", stored)
 
 
@@ -236,17 +238,16 @@ def _add_message(
     inbox = tx.session.get_one(Inbox, ticket.inbox_id)
     message = insert_row(
         tx.session,
-        Message(
-            ticket_id=ticket.id,
-            inbox_id=ticket.inbox_id,
-            channel="internal" if internal else inbox.kind,
-            direction="out",
-            is_internal=internal,
-            author_agent_id=actor.id if actor.is_agent else None,
-            text=text,
-            html=sanitize_html(check_text(html, "html")) if html else None,
-            created_at=now,
-        ),
+        Message,
+        ticket_id=ticket.id,
+        inbox_id=ticket.inbox_id,
+        channel="internal" if internal else inbox.kind,
+        direction="out",
+        is_internal=internal,
+        author_agent_id=actor.id if actor.is_agent else None,
+        text=text,
+        html=sanitize_html(check_text(html, "html")) if html else None,
+        created_at=now,
     )
     store_attachments(tx, message, files)
     ticket.updated_at = now

@@ -128,8 +128,9 @@ def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
             _count(received.message.channel)
         if not can_see(actor, ticket):  # see post_inbound: nothing shown of it
             return json_response(Accepted(duplicate=received.duplicate), 202)
-        created = TicketCreated(
-            **TicketOut.of(ticket).model_dump(),
+        created = TicketCreated.model_construct(
+            # Built from our own validated rows: no second validation.
+            **TicketOut.of(ticket).__dict__,
             message=MessageOut.of(received.message),
             duplicate=received.duplicate,
         )
