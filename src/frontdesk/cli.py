@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -53,20 +54,45 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[
-        int | None, typer.Option(help="Job worker threads in this process (0: none).")
+        int | None, typer.Option(help="Job worker threads in each process (0: none).")
     ] = None,
+    processes: Annotated[
+        int, typer.Option(min=1, help="Server processes sharing the port (one per core).")
+    ] = 1,
 ) -> None:
     """Serve the web app and API; job workers run inside unless --workers 0."""
     import uvicorn
 
     from frontdesk.app import create_app
+    from frontdesk.db.engine import migrate
 
     overrides: dict[str, object] = {}
     if workers is not None:
         overrides["embedded_workers"] = workers
     settings = _settings(**overrides)
+    # Once, before any process starts: they would race each other to do it.
+    if settings.auto_migrate:
+        migrate(settings.resolved_database_url)
+    settings.resolved_secret_key()
+    settings = settings.model_copy(update={"auto_migrate": False})
     typer.echo(f"Frontdesk {__version__} on http://{host}:{port} ({_where(settings)})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    if processes == 1:
+        target: object = create_app(settings)
+    else:
+        # Each process builds its app from the environment.
+        target = "frontdesk.app:create_app"
+        os.environ["FRONTDESK_AUTO_MIGRATE"] = "false"
+        if workers is not None:
+            os.environ["FRONTDESK_EMBEDDED_WORKERS"] = str(workers)
+    uvicorn.run(
+        target,  # type: ignore[arg-type]
+        factory=processes > 1,
+        workers=processes,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()

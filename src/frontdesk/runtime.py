@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from frontdesk.config import Settings
 from frontdesk.db.engine import make_engine, writer
 from frontdesk.domain.attachments import AttachmentStore
 from frontdesk.domain.tx import Tx
+from frontdesk.locks import WriteLock
 from frontdesk.realtime.bus import EventBus, make_bus
 
 
@@ -26,14 +28,14 @@ class Frontdesk:
         self.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
         self.write_engine = writer(self.engine)
         self.clock: Clock = clock or SystemClock()
-        self.bus = bus or make_bus(settings.redis_url, settings.resolved_database_url)
+        self.bus = bus or make_bus(
+            settings.redis_url, settings.resolved_database_url, settings.data_dir / "run"
+        )
         self.storage = AttachmentStore(settings.data_dir / "attachments")
         self.secret_key = settings.resolved_secret_key()
         # Set after a commit that enqueued jobs, so in-process workers start at once.
         self.jobs_ready = threading.Event()
-        self._write_lock: AbstractContextManager[object] = (
-            threading.RLock() if settings.is_sqlite else nullcontext()
-        )
+        self._write_lock = _write_lock(settings.resolved_database_url)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -52,9 +54,8 @@ class Frontdesk:
     def write_session(self) -> Iterator[Session]:
         """A session in a write transaction, committed on success.
 
-        On SQLite, writers of this process queue on a lock here rather than in SQLite's
-        busy handler, which sleeps and retries and so serves waiting writers late and
-        unfairly. Other processes still meet the busy handler.
+        On SQLite, writers of every process on the database queue on a lock here rather
+        than in SQLite's busy handler (see locks.WriteLock).
         """
         with (
             self._write_lock,
@@ -79,3 +80,12 @@ class Frontdesk:
     def close(self) -> None:
         self.bus.close()
         self.engine.dispose()
+
+
+def _write_lock(database_url: str) -> AbstractContextManager[object]:
+    if not database_url.startswith("sqlite"):
+        return nullcontext()
+    path = database_url.partition(":///")[2]
+    if not path or path == ":memory:":
+        return threading.RLock()
+    return WriteLock(Path(path + "-writelock"))

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 from frontdesk.domain.tx import Event
@@ -140,10 +141,17 @@ class RedisBus(LocalFanout):
         self._client.close()
 
 
-def make_bus(redis_url: str | None, database_url: str = "") -> EventBus:
-    """In-process unless Redis is configured. On Redis, the channel is named after the
-    database, so two installations sharing a Redis server never see each other's events."""
+def make_bus(
+    redis_url: str | None, database_url: str = "", run_dir: Path | None = None
+) -> EventBus:
+    """Redis when configured, else the processes sharing `run_dir` on this host (Linux),
+    else this process alone. On Redis, the channel is named after the database, so two
+    installations sharing a Redis server never see each other's events."""
     if not redis_url:
+        from frontdesk.realtime.hostbus import HostBus, host_bus_supported
+
+        if run_dir is not None and host_bus_supported():
+            return HostBus(run_dir / "bus")
         return MemoryBus()
     digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
     return RedisBus(redis_url, f"{REDIS_CHANNEL}:{digest}")
