@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from frontdesk import metrics
 from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
@@ -17,6 +17,7 @@ from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import Address, ParsedEmail, parse_email
 from frontdesk.channels.email.quotes import trim_reply
 from frontdesk.channels.email.threading import find_thread
+from frontdesk.db.rows import get_row, table_of
 from frontdesk.domain.contacts import IdentityRef, resolve_sender
 from frontdesk.domain.errors import NotFound
 from frontdesk.domain.inbound import receive
@@ -42,7 +43,7 @@ class UnknownInbox(Exception):
 
 
 def load_config(tx: Tx, inbox_id: int) -> EmailInboxConfig:
-    inbox = tx.session.get(Inbox, inbox_id)
+    inbox = get_row(tx.session, Inbox, inbox_id)
     if inbox is None or inbox.kind != "email" or not inbox.is_active:
         raise UnknownInbox(f"no active email inbox {inbox_id}")
     return EmailInboxConfig.model_validate(inbox.config)
@@ -70,7 +71,6 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     trimmed = trim_reply(parsed.text)
     with fd.transaction() as tx:
         contact, _ = resolve_sender(tx, IdentityRef("email", sender.address, sender.name))
-        tx.session.flush()
         match = find_thread(tx, inbox_id, config, parsed, contact.id)
         auto = verdict.kind == "auto-reply"
         if auto and match is None:
@@ -179,14 +179,20 @@ def _bounce(fd: Frontdesk, inbox_id: int, verdict: AutoVerdict) -> IngestResult:
 
 
 def _clear_bounce(tx: Tx, address: str) -> None:
-    identity = tx.session.scalar(
-        select(ContactIdentity).where(
-            ContactIdentity.kind == "email", ContactIdentity.address == address.lower()
-        )
+    # One statement that changes nothing in the usual case: this runs for every mail.
+    tx.session.connection().execute(_CLEAR_BOUNCE, {"sender_address": address.lower()})
+
+
+_IDENTITIES = table_of(ContactIdentity)
+_CLEAR_BOUNCE = (
+    update(_IDENTITIES)
+    .where(
+        _IDENTITIES.c.kind == "email",
+        _IDENTITIES.c.address == bindparam("sender_address"),
+        _IDENTITIES.c.bounced_at.is_not(None),
     )
-    if identity is not None and identity.bounced_at is not None:
-        identity.bounced_at = None
-        identity.bounce_reason = None
+    .values(bounced_at=None, bounce_reason=None)
+)
 
 
 def _refuse_oversized(

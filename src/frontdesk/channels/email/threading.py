@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, or_, select
 
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import ParsedEmail
+from frontdesk.db.rows import table_of
 from frontdesk.domain.tx import Tx
 from frontdesk.models import OPEN_STATUSES, Message, Ticket, TicketParticipant
 
@@ -71,50 +72,75 @@ def reply_token(config: EmailInboxConfig, parsed: ParsedEmail) -> str | None:
 def find_thread(
     tx: Tx, inbox_id: int, config: EmailInboxConfig, parsed: ParsedEmail, contact_id: int
 ) -> ThreadMatch | None:
-    session = tx.session
+    # Prebuilt statements on the connection: this runs for every mail that arrives.
+    connection = tx.session.connection()
     token = reply_token(config, parsed)
     if token:
-        ticket_id = session.scalar(
-            select(Ticket.id).where(Ticket.token == token, Ticket.inbox_id == inbox_id)
-        )
-        if ticket_id is not None:
-            return ThreadMatch(ticket_id, True, "token")
+        found = connection.execute(_BY_TOKEN, {"token": token, "inbox_id": inbox_id}).scalar()
+        if found is not None:
+            return ThreadMatch(found, True, "token")
     references = [*parsed.in_reply_to, *reversed(parsed.references)]
     if references:
-        ticket_id = session.scalar(
-            select(Message.ticket_id)
-            .where(Message.inbox_id == inbox_id, Message.external_id.in_(references[:50]))
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
-        if ticket_id is not None:
-            return ThreadMatch(ticket_id, True, "references")
+        found = connection.execute(
+            _BY_REFERENCE, {"inbox_id": inbox_id, "references": references[:50]}
+        ).scalar()
+        if found is not None:
+            return ThreadMatch(found, True, "references")
     number = _NUMBER_IN_SUBJECT.search(parsed.subject)
-    if number:
-        ticket = session.get(Ticket, int(number.group(1)))
-        if ticket is not None and ticket.inbox_id == inbox_id and _is_party(tx, ticket, contact_id):
-            return ThreadMatch(ticket.id, False, "subject number")
+    if number and int(number.group(1)) < 2**31:  # ids are 32-bit integers on PostgreSQL
+        party = {"ticket_id": int(number.group(1)), "inbox_id": inbox_id, "contact_id": contact_id}
+        found = connection.execute(_BY_NUMBER_OF_PARTY, party).scalar()
+        if found is not None:
+            return ThreadMatch(found, False, "subject number")
     if config.subject_window_days and parsed.subject.strip():
         wanted = normalize_subject(parsed.subject)
         since = tx.now() - timedelta(days=config.subject_window_days)
-        candidates = session.execute(
-            select(Ticket.id, Ticket.subject)
-            .where(
-                Ticket.inbox_id == inbox_id,
-                Ticket.contact_id == contact_id,
-                Ticket.status.in_(OPEN_STATUSES),
-                Ticket.updated_at >= since,
-            )
-            .order_by(Ticket.updated_at.desc())
-            .limit(20)
-        ).all()
+        candidates = connection.execute(
+            _RECENT_OPEN_OF_CONTACT,
+            {"inbox_id": inbox_id, "contact_id": contact_id, "since": since},
+        )
         for ticket_id, subject in candidates:
             if wanted and normalize_subject(subject) == wanted:
                 return ThreadMatch(ticket_id, False, "subject")
     return None
 
 
-def _is_party(tx: Tx, ticket: Ticket, contact_id: int) -> bool:
-    if ticket.contact_id == contact_id:
-        return True
-    return tx.session.get(TicketParticipant, (ticket.id, contact_id)) is not None
+_TICKETS = table_of(Ticket)
+_MESSAGES = table_of(Message)
+_PARTICIPANTS = table_of(TicketParticipant)
+_BY_TOKEN = select(_TICKETS.c.id).where(
+    _TICKETS.c.token == bindparam("token"), _TICKETS.c.inbox_id == bindparam("inbox_id")
+)
+_BY_REFERENCE = (
+    select(_MESSAGES.c.ticket_id)
+    .where(
+        _MESSAGES.c.inbox_id == bindparam("inbox_id"),
+        _MESSAGES.c.external_id.in_(bindparam("references", expanding=True)),
+    )
+    .order_by(_MESSAGES.c.id.desc())
+    .limit(1)
+)
+# A number in the subject is easy to type by mistake: it counts only for the ticket's
+# customer or someone on its conversation.
+_BY_NUMBER_OF_PARTY = select(_TICKETS.c.id).where(
+    _TICKETS.c.id == bindparam("ticket_id"),
+    _TICKETS.c.inbox_id == bindparam("inbox_id"),
+    or_(
+        _TICKETS.c.contact_id == bindparam("contact_id"),
+        exists().where(
+            _PARTICIPANTS.c.ticket_id == _TICKETS.c.id,
+            _PARTICIPANTS.c.contact_id == bindparam("contact_id"),
+        ),
+    ),
+)
+_RECENT_OPEN_OF_CONTACT = (
+    select(_TICKETS.c.id, _TICKETS.c.subject)
+    .where(
+        _TICKETS.c.inbox_id == bindparam("inbox_id"),
+        _TICKETS.c.contact_id == bindparam("contact_id"),
+        _TICKETS.c.status.in_(OPEN_STATUSES),
+        _TICKETS.c.updated_at >= bindparam("since"),
+    )
+    .order_by(_TICKETS.c.updated_at.desc())
+    .limit(20)
+)
