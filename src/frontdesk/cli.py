@@ -226,13 +226,21 @@ def mail_parse(
 def mail_import(
     path: Annotated[Path, typer.Argument(help="A folder of .eml files, a Maildir or an mbox.")],
     inbox: Annotated[int, typer.Option("--inbox", help="The email inbox's id.")],
+    readers: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Processes parsing ahead of the one storing (default: cores - 1)."
+        ),
+    ] = None,
 ) -> None:
     """Store the messages of a folder, Maildir or mbox on an email inbox (safe to repeat)."""
     from frontdesk.channels.email.cli import import_mailbox
 
+    if readers is None:
+        readers = (os.cpu_count() or 1) - 1
     fd = _ready_runtime()
     try:
-        code = import_mailbox(fd, path, inbox)
+        code = import_mailbox(fd, path, inbox, readers)
     finally:
         fd.close()
     raise typer.Exit(code)

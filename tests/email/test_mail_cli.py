@@ -293,6 +293,43 @@ def test_importing_a_folder_of_eml_files_threads_replies(
         assert len(session.scalars(select(Message).where(Message.ticket_id == ani.id)).all()) == 2
 
 
+@pytest.mark.parametrize("readers", ["0", "2"])
+def test_import_with_reader_processes_stores_in_order_so_quick_replies_thread(
+    fd: Frontdesk, settings: Settings, inbox: int, tmp_path: Path, readers: str
+) -> None:
+    # Each reply follows right after the message it answers: read ahead in other
+    # processes, they must still be stored after it.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for n in range(40):
+        sender = f"Customer {n} <customer{n}@example.org>"
+        first = mail(1000 + n, sender=sender, subject=f"Պատվեր {n}")
+        reply = mail(
+            2000 + n, sender=sender, subject="?", in_reply_to=f"m{1000 + n}@mail.example.org"
+        )
+        (folder / f"{n:03}a.eml").write_bytes(first)
+        (folder / f"{n:03}b.eml").write_bytes(reply)
+    (folder / "999z.eml").write_bytes(b"\x00\xff not mail at all")
+
+    done = run(
+        "mail",
+        "import",
+        str(folder),
+        "--inbox",
+        str(inbox),
+        "--readers",
+        readers,
+        env=env_for(settings),
+        cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == (
+        "stored 80 (40 new tickets), duplicates 0, bounces 0, ignored 0, refused 1, failed 0"
+    )
+    assert counts(fd) == (40, 80)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_import_takes_one_eml_file_and_refuses_what_is_not_mail_or_not_an_email_inbox(
     fd: Frontdesk, settings: Settings, inbox: int, tmp_path: Path

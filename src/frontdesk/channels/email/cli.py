@@ -134,7 +134,7 @@ def _read_file(path: Path) -> bytes:
 # ------------------------------------------------------------------------ mail import
 
 
-def import_mailbox(fd: Frontdesk, path: Path, inbox_id: int) -> int:
+def import_mailbox(fd: Frontdesk, path: Path, inbox_id: int, readers: int = 0) -> int:
     """Import a folder of .eml files, a Maildir or an mbox file; print a summary. Returns
     the exit code: 0 when every message was read and handled, 1 when some failed, 2 when
     nothing could be imported (not a mailbox, no such inbox)."""
@@ -151,7 +151,7 @@ def import_mailbox(fd: Frontdesk, path: Path, inbox_id: int) -> int:
         with typer.progressbar(
             length=len(source), label="importing", file=sys.stderr, show_pos=True
         ) as bar:
-            summary = import_source(fd, inbox_id, source, bar.update)
+            summary = import_source(fd, inbox_id, source, bar.update, readers)
     except UnknownInbox as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2

@@ -5,7 +5,8 @@ stored the message committed, so a source is acknowledged only for what is safe.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.message import Message as MimeMessage
 from typing import Literal
 
 from sqlalchemy import bindparam, select, update
@@ -15,9 +16,10 @@ from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
 from frontdesk.channels.email.auto import AutoVerdict, classify
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import Address, ParsedEmail, parse_email
-from frontdesk.channels.email.quotes import trim_reply
+from frontdesk.channels.email.quotes import Trimmed, trim_reply
 from frontdesk.channels.email.threading import find_thread
 from frontdesk.db.rows import get_row, table_of
+from frontdesk.domain.attachments import AttachmentStore
 from frontdesk.domain.contacts import IdentityRef, resolve_sender
 from frontdesk.domain.errors import NotFound
 from frontdesk.domain.inbound import receive
@@ -49,6 +51,35 @@ def load_config(tx: Tx, inbox_id: int) -> EmailInboxConfig:
     return EmailInboxConfig.model_validate(inbox.config)
 
 
+@dataclass(frozen=True)
+class ReadEmail:
+    """What a raw message says, worked out without the database. Parsing, classifying and
+    trimming are most of an ingest's work; `frontdesk mail import` does them in other
+    processes while it stores (see `portable`)."""
+
+    parsed: ParsedEmail
+    verdict: AutoVerdict
+    trimmed: Trimmed
+    raw_sha: str
+
+
+def read_email(raw: bytes, storage: AttachmentStore) -> ReadEmail:
+    parsed = parse_email(raw)
+    verdict = classify(parsed.headers)
+    raw_sha = storage.put(raw)  # the original is kept, whatever happens next
+    return ReadEmail(parsed, verdict, trim_reply(parsed.text), raw_sha)
+
+
+def portable(email: ReadEmail) -> ReadEmail:
+    """The same, cheap to send to another process: of the MIME tree, only the top-level
+    headers that storing still reads are kept."""
+    headers = MimeMessage()
+    for name, value in email.parsed.headers.raw_items():
+        if name.lower() in ("delivered-to", "x-original-to"):
+            headers.set_raw(name, value)
+    return replace(email, parsed=replace(email.parsed, headers=headers))
+
+
 def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     """Store one raw message on an email inbox. Raises UnknownInbox, or a database error
     (the caller answers "try again later"); anything about the message itself becomes an
@@ -56,9 +87,14 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     with fd.reading() as tx:
         config = load_config(tx, inbox_id)
     if len(raw) > config.max_message_bytes:
-        return _refuse_oversized(fd, inbox_id, config, raw)
-    parsed = parse_email(raw)
-    verdict = classify(parsed.headers)
+        return refuse_oversized(fd, inbox_id, config, raw)
+    return store_email(fd, inbox_id, config, read_email(raw, fd.storage))
+
+
+def store_email(
+    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, email: ReadEmail
+) -> IngestResult:
+    parsed, verdict = email.parsed, email.verdict
     if verdict.kind == "bounce":
         return _bounce(fd, inbox_id, verdict)
     if verdict.kind == "feedback-report":
@@ -67,8 +103,6 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     sender = parsed.from_ or parsed.sender
     if sender is None or "@" not in sender.address:
         return IngestResult("refused", "the message has no sender address")
-    raw_sha = fd.storage.put(raw)  # the original is kept, whatever happens next
-    trimmed = trim_reply(parsed.text)
     with fd.transaction() as tx:
         contact, _ = resolve_sender(tx, IdentityRef("email", sender.address, sender.name))
         match = find_thread(tx, inbox_id, config, parsed, contact.id)
@@ -84,10 +118,10 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
                     sender=Sender(contact_id=contact.id),
                     channel="email",
                     subject=parsed.subject or None,
-                    text=trimmed.visible,
-                    quoted_text=trimmed.elided or None,
+                    text=email.trimmed.visible,
+                    quoted_text=email.trimmed.elided or None,
                     html=parsed.html,
-                    external_id=parsed.message_id or f"sha256:{raw_sha}",
+                    external_id=parsed.message_id or f"sha256:{email.raw_sha}",
                     ticket_id=match.ticket_id if match else None,
                     thread_verified=bool(match and match.verified),
                     auto=auto or verdict.kind == "list",
@@ -96,7 +130,7 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
                         for a in parsed.attachments
                     ),
                     participants=_participants(parsed, config, sender.address),
-                    meta=_meta(parsed, raw_sha, verdict),
+                    meta=_meta(parsed, email.raw_sha, verdict),
                 ),
             )
         except NotFound as exc:
@@ -195,7 +229,7 @@ _CLEAR_BOUNCE = (
 )
 
 
-def _refuse_oversized(
+def refuse_oversized(
     fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes
 ) -> IngestResult:
     """Too large to take: tell the sender, so nothing disappears silently."""

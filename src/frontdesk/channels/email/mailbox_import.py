@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import logging
 import mailbox
+import multiprocessing
 import re
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest
+from frontdesk.channels.email.config import EmailInboxConfig
+from frontdesk.channels.email.intake import (
+    IngestResult,
+    ReadEmail,
+    UnknownInbox,
+    load_config,
+    portable,
+    read_email,
+    refuse_oversized,
+    store_email,
+)
+from frontdesk.domain.attachments import AttachmentStore
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
@@ -160,30 +174,132 @@ def import_source(
     inbox_id: int,
     source: MailSource,
     progress: Callable[[int], None] = lambda done: None,
+    readers: int = 0,
 ) -> ImportSummary:
-    """Ingest every message of `source` into the inbox; `progress(1)` after each. Raises
-    UnknownInbox if the inbox is not an active email inbox (before reading anything)."""
-    from frontdesk.channels.email.intake import load_config
+    """Ingest every message of `source` into the inbox, in the source's order; `progress(1)`
+    after each. Raises UnknownInbox if the inbox is not an active email inbox (before
+    reading anything).
 
+    With `readers`, that many other processes parse the messages ahead while this one
+    stores them one by one, in order: a reply still finds the message it answers.
+    """
     with fd.reading() as tx:
-        load_config(tx, inbox_id)
+        config = load_config(tx, inbox_id)
     summary = ImportSummary()
-    for label, raw in source.messages():
-        if isinstance(raw, Exception):
-            summary.failed += 1
-            summary.note(f"{label}: could not be read: {raw}")
-        else:
-            try:
-                result = ingest(fd, inbox_id, raw)
-            except UnknownInbox:
-                raise
-            except Exception as exc:  # one bad message never stops the import
-                log.warning("import: %s failed", label, exc_info=True)
+    with _Readers(readers, fd.storage.root, config.max_message_bytes) as reading:
+        for label, raw, email in reading.read(source.messages()):
+            if isinstance(raw, Exception):
                 summary.failed += 1
-                summary.note(f"{label}: {exc.__class__.__name__}: {exc}")
+                summary.note(f"{label}: could not be read: {raw}")
             else:
-                summary.count(result)
-                if result.outcome == "refused":
-                    summary.note(f"{label}: refused: {result.reason}")
-        progress(1)
+                try:
+                    result = _store(fd, inbox_id, config, raw, email)
+                except UnknownInbox:
+                    raise
+                except Exception as exc:  # one bad message never stops the import
+                    log.warning("import: %s failed", label, exc_info=(type(exc), exc, None))
+                    summary.failed += 1
+                    summary.note(f"{label}: {exc.__class__.__name__}: {exc}")
+                else:
+                    summary.count(result)
+                    if result.outcome == "refused":
+                        summary.note(f"{label}: refused: {result.reason}")
+            progress(1)
     return summary
+
+
+def _store(
+    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes, email: Read
+) -> IngestResult:
+    if isinstance(email, Exception):
+        raise email  # reading it failed: counted like a failure to store it
+    if email is None:
+        return refuse_oversized(fd, inbox_id, config, raw)
+    return store_email(fd, inbox_id, config, email)
+
+
+# Messages read ahead of the one being stored: enough to keep the readers busy, few enough
+# that a mailbox of large mails does not fill the memory.
+READ_AHEAD = 64
+
+Read = ReadEmail | None | Exception  # None: over the size limit, not parsed
+Labelled = tuple[str, bytes | Exception]  # what MailSource.messages() yields
+
+
+class _Readers:
+    """Reads messages (parse, classify, trim, keep the raw bytes) in this process, or in
+    `count` reader processes, yielding them in the order they came."""
+
+    def __init__(self, count: int, storage_root: Path, max_bytes: int) -> None:
+        self._count = count
+        self._storage_root = storage_root
+        self._max_bytes = max_bytes
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Readers:
+        if self._count > 0:
+            self._pool = ProcessPoolExecutor(
+                self._count,
+                # Not fork: this process may run threads (a database pool, a bus).
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_start_reader,
+                initargs=(str(self._storage_root),),
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def read(self, messages: Iterable[Labelled]) -> Iterator[tuple[str, bytes | Exception, Read]]:
+        if self._pool is None:
+            store = AttachmentStore(self._storage_root)
+            for label, raw in messages:
+                yield (
+                    label,
+                    raw,
+                    None if isinstance(raw, Exception) else _read(raw, self._max_bytes, store),
+                )
+            return
+        ahead: deque[tuple[str, bytes | Exception, Future[Read] | None]] = deque()
+        for label, raw in messages:
+            job = (
+                None
+                if isinstance(raw, Exception)
+                else self._pool.submit(_read_in_reader, raw, self._max_bytes)
+            )
+            ahead.append((label, raw, job))
+            if len(ahead) > READ_AHEAD:
+                yield _finished(ahead.popleft())
+        while ahead:
+            yield _finished(ahead.popleft())
+
+
+def _finished(
+    item: tuple[str, bytes | Exception, Future[Read] | None],
+) -> tuple[str, bytes | Exception, Read]:
+    label, raw, job = item
+    return label, raw, None if job is None else job.result()
+
+
+def _read(raw: bytes, max_bytes: int, store: AttachmentStore) -> Read:
+    if len(raw) > max_bytes:
+        return None
+    try:
+        return read_email(raw, store)
+    except Exception as exc:
+        return exc
+
+
+_reader_store: AttachmentStore | None = None
+
+
+def _start_reader(storage_root: str) -> None:
+    global _reader_store
+    _reader_store = AttachmentStore(Path(storage_root))
+
+
+def _read_in_reader(raw: bytes, max_bytes: int) -> Read:
+    assert _reader_store is not None
+    read = _read(raw, max_bytes, _reader_store)
+    return portable(read) if isinstance(read, ReadEmail) else read
