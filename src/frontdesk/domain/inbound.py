@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.contacts import IdentityRef, get_contact, resolve_sender
@@ -93,6 +94,7 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     session.add(message)
     store_attachments(tx, message, msg.attachments)
     _add_participants(tx, ticket, contact, msg.participants)
+    ticket_hooks.before_message_stored(tx, ticket)  # SLA clocks: written by the flush below
     # The one flush of the pipeline: contact, identity, ticket, message and attachments
     # go out together, in the order their keys need.
     session.flush()
@@ -124,6 +126,7 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     if created:
         tx.emit("ticket.created", ticket=ticket, subject=ticket.subject)
     tx.emit("message.received", ticket=ticket, message_id=message.id, channel=message.channel)
+    ticket_hooks.message_received(tx, ticket, message, created=created)  # routing, triggers
     return Received(ticket, message, ticket_created=created, duplicate=False)
 
 
