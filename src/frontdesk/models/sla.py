@@ -55,11 +55,11 @@ class SlaPolicy(Base):
 
 
 class SlaEvent(Base):
-    """A warning or a breach, recorded once per ticket, target, kind and due instant."""
+    """A warning or a breach, recorded once per ticket, target, kind, percent and due instant."""
 
     __tablename__ = "sla_events"
     __table_args__ = (
-        UniqueConstraint("ticket_id", "target", "kind", "due_at"),
+        UniqueConstraint("ticket_id", "target", "kind", "percent", "due_at"),
         Index("ix_sla_events_kind_at", "kind", "at"),
     )
 

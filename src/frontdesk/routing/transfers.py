@@ -3,9 +3,11 @@ counted on the ticket. Escalation to a supervisor is one action for any agent.""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.errors import Conflict, Invalid
@@ -26,24 +28,28 @@ def record(tx: Tx, actor: Actor, ticket: Ticket, changes: dict[str, Any]) -> Non
     if not (moved_owner or moved_team):
         return
     ticket.transfer_count = (ticket.transfer_count or 0) + 1
-    tx.session.add(
-        TicketTransfer(
-            ticket_id=ticket.id,
-            kind="transfer",
-            from_agent_id=agent_before,
-            to_agent_id=agent_after,
-            from_team_id=team_before,
-            to_team_id=team_after,
-            actor_type=actor.type,
-            actor_id=actor.id,
-            at=tx.now(),
-        )
+    row = TicketTransfer(
+        ticket_id=ticket.id,
+        kind="transfer",
+        from_agent_id=agent_before,
+        to_agent_id=agent_after,
+        from_team_id=team_before,
+        to_team_id=team_after,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        at=tx.now(),
     )
+    tx.session.add(row)
+    _latest[tx.session] = row
+
+
+# The row the assignment hook wrote last in a session, so transfer() can add its reason.
+_latest: weakref.WeakKeyDictionary[Session, TicketTransfer] = weakref.WeakKeyDictionary()
 
 
 def _recorded(tx: Tx, ticket_id: int) -> TicketTransfer | None:
-    rows = [o for o in tx.session.new if isinstance(o, TicketTransfer) and o.ticket_id == ticket_id]
-    return rows[-1] if rows else None
+    row = _latest.pop(tx.session, None)
+    return row if row is not None and row.ticket_id == ticket_id else None
 
 
 def transfer(
@@ -61,6 +67,7 @@ def transfer(
     not assign (a light agent escalating); the record names the requester."""
     from frontdesk.domain import tickets
 
+    _latest.pop(tx.session, None)
     ticket = tickets.assign(tx, acting or actor, ticket_id, agent_id, team_id=team_id)
     row = _recorded(tx, ticket.id)
     if row is not None:

@@ -281,7 +281,8 @@ def _escalation(tx: Tx, raw: Any) -> dict[str, Any]:
 def _check_order(tx: Tx, changed: SlaPolicy) -> None:
     """Refuse a set of active policies in which one can never apply, because an earlier
     one matches every ticket it would match (first match wins)."""
-    rows = [r for r in tx.session.scalars(select(SlaPolicy)) if r is not changed]
+    with tx.session.no_autoflush:  # `changed` is checked before it is written
+        rows = [r for r in tx.session.scalars(select(SlaPolicy)) if r is not changed]
     rows = sorted((r for r in [*rows, changed] if r.is_active), key=lambda r: r.position)
     same = [r for r in rows if r is not changed and r.position == changed.position]
     if same:

@@ -277,8 +277,9 @@ def upgrade() -> None:
             "ticket_id",
             "target",
             "kind",
+            "percent",
             "due_at",
-            name=op.f("uq_sla_events_ticket_id_target_kind_due_at"),
+            name=op.f("uq_sla_events_ticket_id_target_kind_percent_due_at"),
         ),
     )
     with op.batch_alter_table("sla_events", schema=None) as batch_op:
