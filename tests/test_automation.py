@@ -96,7 +96,8 @@ def test_an_acknowledgement_tells_the_customer_an_honest_time_and_is_not_a_respo
         actions=[
             {
                 "type": "send_reply",
-                "text": "Paldies, {{contact.first_name}}! Atbildēsim līdz {{ticket.expected_reply}}.",
+                "text": "Paldies, {{contact.first_name}}! "
+                "Atbildēsim līdz {{ticket.expected_reply}}.",
             }
         ],
     )
@@ -230,7 +231,8 @@ def test_a_macro_runs_several_actions_as_the_agent_with_placeholders(world: Worl
         actions=[
             {
                 "type": "send_reply",
-                "text": "Բարև {{contact.first_name}}, #{{ticket.number}}: պատվերի համարը? — {{agent.name}}",
+                "text": "Բարև {{contact.first_name}}, #{{ticket.number}}: "
+                "պատվերի համարը? — {{agent.name}}",
             },
             {"type": "set_status", "status": "pending"},
             {"type": "add_tags", "tags": ["needs-order-number"]},

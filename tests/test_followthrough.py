@@ -110,7 +110,8 @@ def test_a_pending_ticket_is_followed_up_then_solved_without_an_answer(
         json={
             "follow_up_after_days": 2,
             "solve_after_days": 3,
-            "follow_up_text": "Sveiki, {{contact.first_name}}! Vai jautājums #{{ticket.number}} vēl aktuāls?",
+            "follow_up_text": "Sveiki, {{contact.first_name}}! "
+            "Vai jautājums #{{ticket.number}} vēl aktuāls?",
         },
     )
     assert set_up.status_code == 200, set_up.text
