@@ -1,17 +1,18 @@
 """Business-time arithmetic, exact across DST changes and year ends.
 
-Opening hours are wall-clock times, so they cannot be turned into UTC one day at a time:
-on a DST day the wall clock skips an hour (09:00-17:00 may hold 7 real hours) or repeats
-one (9 real hours). The scan below walks real time in pieces of constant UTC offset (at
-most a day long, cut at every offset change). Within such a piece the wall clock is the
-UTC instant plus one fixed offset, so an interval of wall time maps to real time by
-subtracting that offset, with nothing skipped and nothing counted twice.
+Opening hours are wall-clock times: on a DST day the wall clock skips an hour (09:00-17:00
+may hold 7 real hours) or repeats one (9 real hours). The scan walks real time one UTC day
+at a time, each day cut into pieces of constant UTC offset at every offset change. Within
+such a piece the wall clock is the UTC instant plus one fixed offset, so an interval of
+wall time maps to real time by subtracting that offset, with nothing skipped and nothing
+counted twice; and UTC days keep the periods in real-time order even where a clock goes
+back across midnight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from frontdesk.calendars.definition import Calendar, CalendarError
 
@@ -20,39 +21,61 @@ DAY = timedelta(days=1)
 # (every date closed), not something to scan forever.
 MAX_SCAN = timedelta(days=3660)
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
+_CACHE_DAYS = 20_000
 
 
 def open_spans(calendar: Calendar, start: datetime) -> Iterator[tuple[datetime, datetime]]:
     """Successive open periods [a, b) in UTC, in order, from `start` on (the first one
-    clipped to start). Adjacent periods are not merged."""
+    clipped to start). Periods are cut at UTC midnight and not merged."""
     start = _utc(start)
     if calendar.always_open:
         yield start, _FAR
         return
-    piece_start = start
-    quiet = timedelta(0)  # real time scanned since the last open period
+    day = start.date()
+    quiet = 0  # days scanned since the last open period
     while True:
+        spans = _utc_day_spans(calendar, day)
+        for a, b in spans:
+            if b > start:
+                yield max(a, start), b
+        quiet = 0 if spans else quiet + 1
+        if quiet > MAX_SCAN.days:
+            raise CalendarError("hours", "the calendar is not open once in ten years")
+        day += DAY
+
+
+def _utc_day_spans(calendar: Calendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """The open periods within one UTC day, cached on the calendar: due times mostly fall
+    within days of each other, so a recompute of many tickets reads the same few days."""
+    cache = calendar.span_cache
+    found = cache.get(day)
+    if found is None:
+        if len(cache) > _CACHE_DAYS:
+            cache.clear()
+        found = cache[day] = tuple(_compute_day(calendar, day))
+    return found
+
+
+def _compute_day(calendar: Calendar, day: date) -> Iterator[tuple[datetime, datetime]]:
+    piece_start = datetime.combine(day, time(), tzinfo=UTC)
+    day_end = piece_start + DAY
+    while piece_start < day_end:
         offset = _offset(calendar, piece_start)
-        piece_end = piece_start + DAY
+        piece_end = day_end
         if _offset(calendar, piece_end) != offset:
             piece_end = _next_change(calendar, piece_start, piece_end, offset)
-        found = False
         wall_a = (piece_start + offset).replace(tzinfo=None)
         wall_b = (piece_end + offset).replace(tzinfo=None)
-        day = wall_a.date()
-        while datetime.combine(day, time()) < wall_b:
-            if not calendar.is_closed_all_day(day):
-                midnight = datetime.combine(day, time())
-                for s, e in calendar.hours[day.weekday()]:
+        local = wall_a.date()
+        while datetime.combine(local, time()) < wall_b:
+            if not calendar.is_closed_all_day(local):
+                midnight = datetime.combine(local, time())
+                for s, e in calendar.hours[local.weekday()]:
                     lo = max(midnight + timedelta(minutes=s), wall_a)
                     hi = min(midnight + timedelta(minutes=e), wall_b)
                     if lo < hi:
-                        found = True
                         yield (lo - offset).replace(tzinfo=UTC), (hi - offset).replace(tzinfo=UTC)
-            day += DAY
-        quiet = timedelta(0) if found else quiet + (piece_end - piece_start)
-        if quiet > MAX_SCAN:
-            raise CalendarError("hours", "the calendar is not open once in ten years")
+            local += DAY
         piece_start = piece_end
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,9 +49,14 @@ class Calendar:
     holiday_subdivision: str | None = None
     closed_dates: frozenset[date] = frozenset()
     zone: ZoneInfo = field(init=False, compare=False, repr=False)
+    # Open periods per UTC day, filled by the arithmetic (see arithmetic._utc_day_spans).
+    span_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        init=False, compare=False, repr=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zone", ZoneInfo(self.time_zone))
+        object.__setattr__(self, "span_cache", {})
 
     def is_closed_all_day(self, day: date) -> bool:
         if day in self.closed_dates:
