@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from frontdesk.models import Agent, RoutingConfig, Ticket, team_members
 from frontdesk.models.tickets import ACTIVE_PREDICATE
 from frontdesk.routing.settings import RoutingRule, RoutingSettings
-from frontdesk.sla.tracking import inbox_kind
+from frontdesk.sla.tracking import INBOX_KINDS, inbox_kind
 
 
 @dataclass(frozen=True)
@@ -24,34 +24,49 @@ class Candidate:
     active: int  # active tickets of the ticket's channel
 
 
+# Built once: a routing decision runs these for every new ticket, and constructing the
+# statements anew costs more than SQLite takes to answer them.
+_PEOPLE = (
+    select(Agent.id, Agent.languages)
+    .where(
+        Agent.is_active.is_(True),
+        Agent.availability == "online",
+        Agent.role.in_(("admin", "agent")),
+    )
+    .order_by(Agent.id)
+)
+_TEAM_PEOPLE = _PEOPLE.join(team_members, team_members.c.agent_id == Agent.id).where(
+    team_members.c.team_id == bindparam("team_id")
+)
+_LOADS = (
+    select(Ticket.assignee_id, Ticket.inbox_id, func.count())
+    .where(ACTIVE_PREDICATE, Ticket.assignee_id.in_(bindparam("ids", expanding=True)))
+    .group_by(Ticket.assignee_id, Ticket.inbox_id)
+)
+
+
 def candidates(
     session: Session, settings: RoutingSettings, rule: RoutingRule, ticket: Ticket, channel: str
 ) -> list[Candidate]:
     """Online agents of the ticket's team (every agent when it has none) with capacity
     left for the ticket's channel."""
-    query = select(Agent.id, Agent.languages).where(
-        Agent.is_active.is_(True),
-        Agent.availability == "online",
-        Agent.role.in_(("admin", "agent")),
-    )
-    if ticket.team_id is not None:
-        query = query.join(team_members, team_members.c.agent_id == Agent.id).where(
-            team_members.c.team_id == ticket.team_id
-        )
-    people = session.execute(query.order_by(Agent.id)).all()
+    connection = session.connection()
+    if ticket.team_id is None:
+        people = connection.execute(_PEOPLE).all()
+    else:
+        people = connection.execute(_TEAM_PEOPLE, {"team_id": ticket.team_id}).all()
     if not people:
         return []
+    kinds = INBOX_KINDS.get(session)
+    weights: dict[int, tuple[str, float]] = {}
     loads: dict[int, float] = defaultdict(float)
     same_channel: dict[int, int] = defaultdict(int)
-    rows = session.execute(
-        select(Ticket.assignee_id, Ticket.inbox_id, func.count())
-        .where(ACTIVE_PREDICATE, Ticket.assignee_id.in_([p.id for p in people]))
-        .group_by(Ticket.assignee_id, Ticket.inbox_id)
-    )
-    for agent_id, inbox_id, count in rows:
-        assert agent_id is not None
-        kind = inbox_kind(session, inbox_id)
-        loads[agent_id] += count * rule.weight(kind)
+    for agent_id, inbox_id, count in connection.execute(_LOADS, {"ids": [p.id for p in people]}):
+        if inbox_id not in weights:
+            kind = kinds.get(inbox_id) or inbox_kind(session, inbox_id)
+            weights[inbox_id] = (kind, rule.weight(kind))
+        kind, weight = weights[inbox_id]
+        loads[agent_id] += count * weight
         if kind == channel:
             same_channel[agent_id] += count
     result = []
@@ -59,11 +74,8 @@ def candidates(
         cap = settings.capacity(person.id, channel)
         if cap is not None and same_channel[person.id] >= cap:
             continue
-        result.append(
-            Candidate(
-                person.id, tuple(person.languages or ()), loads[person.id], same_channel[person.id]
-            )
-        )
+        languages = tuple(person.languages or ())
+        result.append(Candidate(person.id, languages, loads[person.id], same_channel[person.id]))
     return result
 
 

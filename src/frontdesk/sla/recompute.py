@@ -65,14 +65,15 @@ def recompute_batch(session: Session, after: int, limit: int) -> tuple[int, int]
     ):
         tags[ticket_id].add(tag)
     changes = []
+    contact = policies.needs_contact
     for row in rows:
         facts = TicketFacts(
             channel=kinds.get(row.inbox_id, ""),
             priority=row.priority,
             inbox_id=row.inbox_id,
             tags=frozenset(tags.get(row.id, ())),
-            organization_id=getattr(row, "organization_id", None),
-            tier=getattr(row, "tier", None),
+            organization_id=row.organization_id if contact else None,
+            tier=row.tier if contact else None,
         )
         policy = policies.for_ticket(facts)
         clocks = compute(
