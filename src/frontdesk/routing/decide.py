@@ -59,8 +59,8 @@ def candidates(
         return []
     kinds = INBOX_KINDS.get(session)
     weights: dict[int, tuple[str, float]] = {}
-    loads: dict[int, float] = defaultdict(float)
-    same_channel: dict[int, int] = defaultdict(int)
+    loads: dict[int | None, float] = defaultdict(float)
+    same_channel: dict[int | None, int] = defaultdict(int)
     for agent_id, inbox_id, count in connection.execute(_LOADS, {"ids": [p.id for p in people]}):
         if inbox_id not in weights:
             kind = kinds.get(inbox_id) or inbox_kind(session, inbox_id)
