@@ -302,3 +302,14 @@ def test_bad_routing_input_is_refused_with_the_field(world: World) -> None:
         if field:
             assert response.json()["errors"][0]["field"] == field, response.text
     assert admin.get(f"/api/v1/routing/teams/{world.team_a}").json()["mode"] == "manual"
+
+
+def test_an_inbox_rule_wins_over_its_teams(world: World) -> None:
+    chat_like = make_inbox(world.fd, team_id=world.team_a)
+    other = make_inbox(world.fd, team_id=world.team_a)
+    anna = hire(world, "Anna", world.team_a)
+    routing(world, world.team_a, mode="round_robin")
+    got = world.admin.client.put(f"/api/v1/routing/inboxes/{chat_like}", json={"mode": "manual"})
+    assert got.status_code == 200 and got.json()["inbox_id"] == chat_like
+    assert owners(world, new_tickets(world, chat_like, 1)) == [None]
+    assert owners(world, new_tickets(world, other, 1)) == [anna]

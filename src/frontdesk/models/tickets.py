@@ -94,10 +94,12 @@ class Ticket(Base):
     next_response_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
     sla_paused_at: Mapped[datetime | None]
-    sla_paused_seconds: Mapped[int] = mapped_column(default=0)
+    # Server defaults too, so rows written by plain SQL (imports, benchmarks) need not
+    # name these columns.
+    sla_paused_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     sla_next_alert_at: Mapped[datetime | None]
     # How often the ticket changed hands (frontdesk.routing): the run-around metric.
-    transfer_count: Mapped[int] = mapped_column(default=0)
+    transfer_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"

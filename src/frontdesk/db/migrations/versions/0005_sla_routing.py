@@ -360,7 +360,6 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("sla_paused_at", frontdesk.db.base.UTCDateTime(), nullable=True)
         )
-        # Existing rows get the defaults; new rows are always written with values.
         batch_op.add_column(
             sa.Column("sla_paused_seconds", sa.Integer(), nullable=False, server_default="0")
         )
@@ -378,9 +377,6 @@ def upgrade() -> None:
             postgresql_where=sa.text("status IN ('new', 'open')"),
         )
         batch_op.create_index("ix_tickets_sla_next_alert", ["sla_next_alert_at"], unique=False)
-    with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.alter_column("sla_paused_seconds", server_default=None)
-        batch_op.alter_column("transfer_count", server_default=None)
 
     # ### end Alembic commands ###
 
