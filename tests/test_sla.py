@@ -546,3 +546,28 @@ def test_recomputing_in_bulk_gives_what_the_hooks_gave(world: World, clock: Froz
             before[i].sla_next_alert_at,
         )
     assert START.tzinfo is UTC
+
+
+def test_the_minute_tick_runs_the_sweeps_and_queues_its_successor(
+    world: World, clock: FrozenClock, worker: Worker
+) -> None:
+    from frontdesk.automation.schedule import ensure_minute_tick
+    from frontdesk.models import Job
+
+    fd = world.fd
+    policy(world, name="Hour", position=1, first_response_minutes=60)
+    ticket_id = customer_writes(fd, make_inbox(fd))
+    worker.run_until_idle()  # the recompute the new policy queued
+    ensure_minute_tick(fd)
+    ensure_minute_tick(fd)  # a second process starting: still one tick
+
+    def ticks() -> list[tuple[str, datetime]]:
+        with fd.read() as session:
+            rows = session.scalars(select(Job).where(Job.kind == "minute_tick").order_by(Job.id))
+            return [(j.status, j.run_at) for j in rows]
+
+    assert ticks() == [("queued", START + MINUTE)]
+    clock.advance(46 * MINUTE)
+    worker.run_until_idle()
+    assert events(fd, ticket_id) == [("first_response", "warning", 75)]
+    assert ticks() == [("done", START + MINUTE), ("queued", START + 47 * MINUTE)]

@@ -85,8 +85,10 @@ def status_changed(tx: Tx, ticket: Ticket) -> None:
 
 
 def customer_wrote(tx: Tx, ticket: Ticket) -> None:
+    # Called inside receive() before its one flush, which must stay the one flush.
     if ticket.id is not None:
-        tx.session.execute(delete(TicketFollowUp).where(TicketFollowUp.ticket_id == ticket.id))
+        with tx.session.no_autoflush:
+            tx.session.execute(delete(TicketFollowUp).where(TicketFollowUp.ticket_id == ticket.id))
 
 
 def snooze(tx: Tx, actor: Actor, ticket_id: int, until: datetime) -> Ticket:
