@@ -571,3 +571,47 @@ def test_the_minute_tick_runs_the_sweeps_and_queues_its_successor(
     worker.run_until_idle()
     assert events(fd, ticket_id) == [("first_response", "warning", 75)]
     assert ticks() == [("done", START + MINUTE), ("queued", START + 47 * MINUTE)]
+
+
+def test_service_levels_add_no_statement_to_receiving_a_message(world: World) -> None:
+    """The SLA columns ride on receive()'s one flush and policies come from the cache: a
+    message costs the same statements with policies and calendars as without."""
+    from sqlalchemy import event
+
+    fd = world.fd
+    inbox = make_inbox(fd)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def cost(email: str) -> tuple[int, int]:
+        customer_writes(fd, inbox, email=f"warm-{email}")  # caches warm, contact known
+        event.listen(fd.engine, "before_cursor_execute", count)
+        try:
+            statements.clear()
+            ticket_id = customer_writes(fd, inbox, email=email)
+            opened = len(statements)
+            statements.clear()
+            customer_writes(fd, inbox, "More detail", email=email, ticket_id=ticket_id)
+            return opened, len(statements)
+        finally:
+            event.remove(fd.engine, "before_cursor_execute", count)
+
+    without = cost("plain@example.org")
+    calendar = world.admin.client.post(
+        "/api/v1/calendars", json={"name": "Riga", "definition": RIGA_OFFICE}
+    ).json()
+    policy(
+        world,
+        name="Business hours",
+        position=1,
+        calendar_id=calendar["id"],
+        first_response_minutes=60,
+        next_response_minutes=30,
+        resolution_minutes=600,
+    )
+    with_policies = cost("policed@example.org")
+    assert ticket(fd, customer_writes(fd, inbox, email="x@example.org")).resolution_due_at
+    assert min(without) > 3  # the listener sees the statements
+    assert with_policies == without, (without, with_policies)

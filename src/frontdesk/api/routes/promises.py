@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from frontdesk.api.deps import FD, Admin, AnyAgent, FullAgent
 from frontdesk.api.schemas import Input, Text, TicketOut
 from frontdesk.domain.access import can_see
-from frontdesk.domain.errors import NotFound
+from frontdesk.domain.errors import Invalid
 from frontdesk.models import Promise, Ticket
 from frontdesk.promises import followups, records
 
@@ -108,7 +108,7 @@ def list_(
     """Promises by due time; `status=broken` lists the overdue ones."""
     owner_id = actor.id if owner == "me" else (int(owner) if owner and owner.isdigit() else None)
     if owner is not None and owner_id is None:
-        raise NotFound(f"agent {owner} not found")
+        raise Invalid("owner", "must be an agent id or 'me'")
     with fd.reading() as tx:
         rows = records.list_promises(tx, owner_id, status)
         return [
