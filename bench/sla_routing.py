@@ -13,6 +13,7 @@ run.
 
     uv run python bench/sla_routing.py                          # 200 000 open tickets
     uv run python bench/sla_routing.py --open-tickets 1000000   # the big one
+    uv run python bench/sla_routing.py --only sla|routing       # one half
 """
 
 from __future__ import annotations
@@ -441,11 +442,14 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--decisions", type=int, default=2000)
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per measured loop")
+    parser.add_argument("--only", choices=("sla", "routing"), help="run one half")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fd-sla-bench-") as tmp:
         work = Path(tmp)
-        bench_sla(work, args.open_tickets)
-        bench_routing(work, args.routing_tickets, args.agents, args.decisions, args.time_limit)
+        if args.only != "routing":
+            bench_sla(work, args.open_tickets)
+        if args.only != "sla":
+            bench_routing(work, args.routing_tickets, args.agents, args.decisions, args.time_limit)
 
 
 if __name__ == "__main__":
