@@ -90,6 +90,59 @@ POST   /api/v1/portal/session                                 200   200   200   
 GET    /api/v1/portal/tickets                                 403   403   403   403   200   200   401
 GET    /api/v1/portal/tickets/{ticket_id}                     403   403   403   403   200   404   401
 POST   /api/v1/portal/tickets/{ticket_id}/messages            403   403   403   403   201   404   401
+# service levels: calendars, policies, a ticket's SLA record (agents read, admins write)
+GET    /api/v1/calendars                                      200   200   200   200   403   403   401
+POST   /api/v1/calendars                                      201   403   403   403   403   403   401
+POST   /api/v1/calendars/preview                              200   200   200   200   403   403   401
+GET    /api/v1/calendars/{calendar_id}                        200   200   200   200   403   403   401
+PATCH  /api/v1/calendars/{calendar_id}                        200   403   403   403   403   403   401
+DELETE /api/v1/calendars/{calendar_id}                        204   403   403   403   403   403   401
+GET    /api/v1/sla-policies                                   200   200   200   200   403   403   401
+POST   /api/v1/sla-policies                                   201   403   403   403   403   403   401
+GET    /api/v1/sla-policies/{policy_id}                       200   200   200   200   403   403   401
+PATCH  /api/v1/sla-policies/{policy_id}                       200   403   403   403   403   403   401
+DELETE /api/v1/sla-policies/{policy_id}                       204   403   403   403   403   403   401
+GET    /api/v1/tickets/{ticket_id}/sla                        200   200   404   200   403   403   401
+# routing, transfers, escalation (any agent who sees the ticket may escalate it)
+GET    /api/v1/routing/teams/{team_id}                        200   200   200   200   403   403   401
+PUT    /api/v1/routing/teams/{team_id}                        200   403   403   403   403   403   401
+GET    /api/v1/routing/inboxes/{inbox_id}                     200   200   200   200   403   403   401
+PUT    /api/v1/routing/inboxes/{inbox_id}                     200   403   403   403   403   403   401
+GET    /api/v1/routing/queue                                  200   200   200   200   403   403   401
+GET    /api/v1/agents/{agent_id}/skills                       200   200   200   200   403   403   401
+PUT    /api/v1/agents/{agent_id}/skills                       200   403   403   403   403   403   401
+GET    /api/v1/agents/{agent_id}/capacity                     200   200   200   200   403   403   401
+PUT    /api/v1/agents/{agent_id}/capacity                     200   403   403   403   403   403   401
+POST   /api/v1/tickets/{ticket_id}/transfer                   200   200   404   403   403   403   401
+POST   /api/v1/tickets/{ticket_id}/escalate                   200   200   404   200   403   403   401
+GET    /api/v1/tickets/{ticket_id}/transfers                  200   200   404   200   403   403   401
+# promises, follow-ups, snooze
+POST   /api/v1/tickets/{ticket_id}/promises                   201   201   404   403   403   403   401
+GET    /api/v1/tickets/{ticket_id}/promises                   200   200   404   200   403   403   401
+GET    /api/v1/promises                                       200   200   200   200   403   403   401
+GET    /api/v1/promises/summary                               200   200   200   200   403   403   401
+POST   /api/v1/promises/{promise_id}/keep                     200   200   404   403   403   403   401
+POST   /api/v1/promises/{promise_id}/cancel                   200   200   404   403   403   403   401
+GET    /api/v1/inboxes/{inbox_id}/follow-up                   200   200   200   200   403   403   401
+PUT    /api/v1/inboxes/{inbox_id}/follow-up                   200   403   403   403   403   403   401
+POST   /api/v1/tickets/{ticket_id}/snooze                     200   200   404   403   403   403   401
+# automation: triggers, time rules, macros (agents read, admins write, agents apply macros)
+GET    /api/v1/triggers                                       200   200   200   200   403   403   401
+POST   /api/v1/triggers                                       201   403   403   403   403   403   401
+GET    /api/v1/triggers/{rule_id}                             200   200   200   200   403   403   401
+PATCH  /api/v1/triggers/{rule_id}                             200   403   403   403   403   403   401
+DELETE /api/v1/triggers/{rule_id}                             204   403   403   403   403   403   401
+GET    /api/v1/time-rules                                     200   200   200   200   403   403   401
+POST   /api/v1/time-rules                                     201   403   403   403   403   403   401
+GET    /api/v1/time-rules/{rule_id}                           200   200   200   200   403   403   401
+PATCH  /api/v1/time-rules/{rule_id}                           200   403   403   403   403   403   401
+DELETE /api/v1/time-rules/{rule_id}                           204   403   403   403   403   403   401
+GET    /api/v1/macros                                         200   200   200   200   403   403   401
+POST   /api/v1/macros                                         201   403   403   403   403   403   401
+GET    /api/v1/macros/{rule_id}                               200   200   200   200   403   403   401
+PATCH  /api/v1/macros/{rule_id}                               200   403   403   403   403   403   401
+DELETE /api/v1/macros/{rule_id}                               204   403   403   403   403   403   401
+POST   /api/v1/macros/{rule_id}/apply                         200   200   404   403   403   403   401
 # open to everyone
 GET    /healthz                                               200   200   200   200   200   200   200
 GET    /metrics                                               200   200   200   200   200   200   200
@@ -159,7 +212,9 @@ class Place:
     org: int
     staff: int
     team_c: int
+    inbox_a: int = 0
     login_email: str = ""  # an agent with a password, made by the walk (hashing is slow)
+    made: dict[str, int] = field(default_factory=dict)  # made on first use by fixed()
     email_inbox_id: int = 0  # made on first use by email_inbox()
 
     def calls(self, member: Member) -> dict[tuple[str, str], Call]:
@@ -250,12 +305,196 @@ class Place:
             ("POST", "/api/v1/portal/tickets/{ticket_id}/messages"): Call(
                 ticket, {"text": "Any news?"}
             ),
+            **self.service_calls(member),
             ("GET", "/healthz"): Call(),
             ("GET", "/metrics"): Call(),
             ("GET", "/api/v1/openapi.json"): Call(),
             ("GET", "/api/v1/docs"): Call(),
             ("GET", "/docs/oauth2-redirect"): Call(),
         }
+
+    def service_calls(self, member: Member) -> dict[tuple[str, str], Call]:
+        """Service levels, routing, promises and automation."""
+        w, m = self.world, member.name
+        i = MEMBERS.index(m)
+        ticket = {"ticket_id": self.ticket}
+        office = {"time_zone": "Europe/Riga", "hours": {"mon": [["09:00", "17:00"]]}}
+        calendar = {"calendar_id": self.fixed("calendar")}
+        policy = {"policy_id": self.fixed("policy")}
+        inert = [{"field": "subject", "op": "contains", "value": "no ticket says this"}]
+        note = [{"type": "add_note", "text": "Checked by {{agent.name}}"}]
+        hours = [{"field": "hours_since_updated", "op": "greater_than", "value": 10000}]
+        calls = {
+            ("GET", "/api/v1/calendars"): Call(),
+            ("POST", "/api/v1/calendars"): Call(
+                json={"name": f"Office of {m}", "definition": office}
+            ),
+            ("POST", "/api/v1/calendars/preview"): Call(
+                json={"definition": office, "start": "2026-03-02T16:55:00+02:00", "minutes": 10}
+            ),
+            ("GET", "/api/v1/calendars/{calendar_id}"): Call(calendar),
+            ("PATCH", "/api/v1/calendars/{calendar_id}"): Call(calendar, {"name": f"Riga by {m}"}),
+            ("DELETE", "/api/v1/calendars/{calendar_id}"): Call(
+                {"calendar_id": self.fresh("calendar", m)}
+            ),
+            ("GET", "/api/v1/sla-policies"): Call(),
+            ("POST", "/api/v1/sla-policies"): Call(
+                json={
+                    "name": f"Policy of {m}",
+                    "position": 100 + i,
+                    "conditions": {"tags": [f"walk-{i}"]},
+                    "first_response_minutes": 60,
+                }
+            ),
+            ("GET", "/api/v1/sla-policies/{policy_id}"): Call(policy),
+            ("PATCH", "/api/v1/sla-policies/{policy_id}"): Call(
+                policy, {"first_response_minutes": 30 + i}
+            ),
+            ("DELETE", "/api/v1/sla-policies/{policy_id}"): Call(
+                {"policy_id": self.fresh("policy", m)}
+            ),
+            ("GET", "/api/v1/tickets/{ticket_id}/sla"): Call(ticket),
+            ("GET", "/api/v1/routing/teams/{team_id}"): Call({"team_id": self.team_c}),
+            ("PUT", "/api/v1/routing/teams/{team_id}"): Call(
+                {"team_id": self.team_c}, {"mode": "least_loaded"}
+            ),
+            ("GET", "/api/v1/routing/inboxes/{inbox_id}"): Call({"inbox_id": self.inbox}),
+            ("PUT", "/api/v1/routing/inboxes/{inbox_id}"): Call(
+                {"inbox_id": self.inbox}, {"mode": "manual"}
+            ),
+            ("GET", "/api/v1/routing/queue"): Call(),
+            ("GET", "/api/v1/agents/{agent_id}/skills"): Call({"agent_id": self.staff}),
+            ("PUT", "/api/v1/agents/{agent_id}/skills"): Call(
+                {"agent_id": self.staff}, {"skills": ["billing", "lv"]}
+            ),
+            ("GET", "/api/v1/agents/{agent_id}/capacity"): Call({"agent_id": self.staff}),
+            ("PUT", "/api/v1/agents/{agent_id}/capacity"): Call(
+                {"agent_id": self.staff}, {"capacity": {"chat": 4}}
+            ),
+            ("POST", "/api/v1/tickets/{ticket_id}/transfer"): Call(
+                ticket, {"assignee_id": w.agent.id, "reason": "Knows this product"}
+            ),
+            ("POST", "/api/v1/tickets/{ticket_id}/escalate"): Call(
+                {"ticket_id": self.fresh_team_a_ticket(m)}, {"reason": "Asks for a manager"}
+            ),
+            ("GET", "/api/v1/tickets/{ticket_id}/transfers"): Call(ticket),
+            ("POST", "/api/v1/tickets/{ticket_id}/promises"): Call(
+                ticket, {"text": "Call back at 10:00", "due_at": "2026-03-03T10:00:00+02:00"}
+            ),
+            ("GET", "/api/v1/tickets/{ticket_id}/promises"): Call(ticket),
+            ("GET", "/api/v1/promises"): Call(),
+            ("GET", "/api/v1/promises/summary"): Call(),
+            ("POST", "/api/v1/promises/{promise_id}/keep"): Call(
+                {"promise_id": self.fresh_promise()}
+            ),
+            ("POST", "/api/v1/promises/{promise_id}/cancel"): Call(
+                {"promise_id": self.fresh_promise()}
+            ),
+            ("GET", "/api/v1/inboxes/{inbox_id}/follow-up"): Call({"inbox_id": self.inbox}),
+            ("PUT", "/api/v1/inboxes/{inbox_id}/follow-up"): Call(
+                {"inbox_id": self.inbox},
+                {
+                    "follow_up_after_days": 3,
+                    "solve_after_days": 4,
+                    "follow_up_text": "Still there?",
+                },
+            ),
+            ("POST", "/api/v1/tickets/{ticket_id}/snooze"): Call(
+                ticket, {"until": "2026-03-09T09:00:00+02:00"}
+            ),
+            ("POST", "/api/v1/macros/{rule_id}/apply"): Call(
+                {"rule_id": self.fixed("macro")}, {"ticket_id": self.ticket}
+            ),
+        }
+        bodies = {
+            "triggers": {"event": "ticket.created", "conditions": inert, "actions": note},
+            "time-rules": {"conditions": hours, "actions": note},
+            "macros": {"actions": note},
+        }
+        for path, body in bodies.items():
+            kind = {"triggers": "trigger", "time-rules": "time_rule", "macros": "macro"}[path]
+            one = {"rule_id": self.fixed(kind)}
+            calls[("GET", f"/api/v1/{path}")] = Call()
+            calls[("POST", f"/api/v1/{path}")] = Call(json={"name": f"{kind} of {m}", **body})
+            calls[("GET", f"/api/v1/{path}/{{rule_id}}")] = Call(one)
+            calls[("PATCH", f"/api/v1/{path}/{{rule_id}}")] = Call(one, {"actions": note})
+            calls[("DELETE", f"/api/v1/{path}/{{rule_id}}")] = Call(
+                {"rule_id": self.fresh(kind, m)}
+            )
+        return calls
+
+    def fixed(self, kind: str) -> int:
+        if kind not in self.made:
+            self.made[kind] = self.fresh(kind, "the walk")
+        return self.made[kind]
+
+    def fresh(self, kind: str, name: str) -> int:
+        from frontdesk.automation import admin as automation
+        from frontdesk.sla import admin as sla
+
+        office = {"time_zone": "Europe/Riga", "hours": {"tue": [["09:00", "17:00"]]}}
+        note = [{"type": "add_note", "text": "Seen"}]
+        unique = uuid.uuid4().hex[:8]
+        with self.world.fd.transaction() as tx:
+            if kind == "calendar":
+                return sla.save_calendar(
+                    tx, SYSTEM, {"name": f"C {unique}", "definition": office}
+                ).id
+            if kind == "policy":
+                position = 1000 + len(self.made) * 10 + uuid.uuid4().int % 1000 * 10
+                return sla.save_policy(
+                    tx,
+                    SYSTEM,
+                    {
+                        "name": f"P {unique}",
+                        "position": position,
+                        "conditions": {"tags": [f"t{unique}"]},
+                        "first_response_minutes": 5,
+                    },
+                ).id
+            fields: dict[str, Any] = {"name": f"{kind} {name} {unique}", "actions": note}
+            if kind == "trigger":
+                fields.update(
+                    event="ticket.created",
+                    conditions=[
+                        {"field": "subject", "op": "contains", "value": "no ticket says this"}
+                    ],
+                )
+            if kind == "time_rule":
+                fields["conditions"] = [
+                    {"field": "hours_since_updated", "op": "greater_than", "value": 10000}
+                ]
+            return int(automation.save(tx, SYSTEM, kind, fields).id)
+
+    def fresh_promise(self) -> int:
+        from datetime import timedelta
+
+        from frontdesk.promises.records import make_promise
+
+        fd = self.world.fd
+        with fd.transaction() as tx:
+            return make_promise(
+                tx,
+                SYSTEM,
+                self.ticket,
+                text="Send the label",
+                owner_id=self.world.agent.id,
+                due_at=fd.clock.now() + timedelta(days=1),
+            ).id
+
+    def fresh_team_a_ticket(self, name: str) -> int:
+        from frontdesk.channels.base import InboundMessage, Sender
+        from frontdesk.domain.inbound import receive
+
+        with self.world.fd.transaction() as tx:
+            return receive(
+                tx,
+                InboundMessage(
+                    inbox_id=self.inbox_a,
+                    sender=Sender("email", f"{name}@escalate.example"),
+                    text="I want a manager",
+                ),
+            ).ticket.id
 
     def email_inbox(self) -> int:
         if not self.email_inbox_id:
@@ -336,6 +575,7 @@ def place(world: World) -> Place:
         org=org,
         staff=staff.id,
         team_c=team_c.id,
+        inbox_a=inbox_a,
     )
 
 

@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
         ["bench/ticket_list.py", "--tickets", "2000", "--iterations", "5"],
         ["bench/email_ingest.py", "--messages", "30"],
         [
+            "bench/sla_routing.py",
+            "--open-tickets",
+            "500",
+            "--routing-tickets",
+            "300",
+            "--agents",
+            "12",
+            "--decisions",
+            "20",
+        ],
+        [
             "bench/create_tickets.py",
             "--requests",
             "20",

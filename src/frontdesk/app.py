@@ -14,8 +14,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk import __version__, metrics
 from frontdesk.api import problems
-from frontdesk.api.routes import auth, contacts, directory, inbound, portal, system, tickets
+from frontdesk.api.routes import (
+    auth,
+    automation,
+    calendars,
+    contacts,
+    directory,
+    inbound,
+    portal,
+    promises,
+    routing,
+    sla,
+    system,
+    tickets,
+)
 from frontdesk.api.routes.email_inbound import router as email_inbound_router
+from frontdesk.automation.schedule import ensure_minute_tick
 from frontdesk.channels.services import start_services, stop_services
 from frontdesk.config import Settings
 from frontdesk.db.engine import migrate
@@ -36,6 +50,8 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
             migrate(settings.resolved_database_url)
         await fd.bus.start()
         pool = WorkerPool(fd, settings.embedded_workers)
+        if settings.embedded_workers:
+            ensure_minute_tick(fd)  # SLA warnings, promises, follow-ups, time rules
         pool.start()
         services = start_services(fd) if settings.embedded_workers else []
         try:
@@ -65,6 +81,11 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         email_inbound_router,
         auth.router,
         portal.router,
+        calendars.router,
+        sla.router,
+        routing.router,
+        promises.router,
+        automation.router,
     ):
         app.include_router(router, prefix=api)
     app.include_router(system.router)

@@ -100,6 +100,7 @@ def worker(
     threads: Annotated[int, typer.Option(help="Worker threads.")] = 2,
 ) -> None:
     """Run background jobs (deliveries and more) until SIGTERM; the job in hand finishes."""
+    from frontdesk.automation.schedule import ensure_minute_tick
     from frontdesk.channels.services import start_services, stop_services
     from frontdesk.jobs.worker import WorkerPool
     from frontdesk.runtime import Frontdesk
@@ -114,6 +115,7 @@ def worker(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    ensure_minute_tick(fd)  # SLA warnings, promises, follow-ups, time rules
     pool.start()
     services = start_services(fd)
     typer.echo(f"worker: {threads} thread(s) on {_where(settings)}")

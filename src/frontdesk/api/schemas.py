@@ -276,6 +276,13 @@ class TicketOut(Output):
     last_customer_message_at: datetime | None
     last_agent_message_at: datetime | None
     solved_at: datetime | None
+    # Service levels and routing (frontdesk.sla, frontdesk.routing)
+    sla_policy_id: int | None
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_paused: bool
+    transfer_count: int
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketOut:

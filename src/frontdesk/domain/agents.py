@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from frontdesk import ticket_hooks
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
 from frontdesk.domain.identities import normalize_identity
@@ -98,6 +99,7 @@ def update_agent(tx: Tx, actor: Actor, agent_id: int, fields: dict[str, Any]) ->
     if changes:
         tx.audit(actor, "agent.updated", "agent", agent.id, changes)
         tx.emit("agent.updated", agent_id=agent.id, changes=sorted(changes))
+        ticket_hooks.agent_updated(tx, agent, changes)  # availability moves the routing queue
     return agent
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
 
+from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.db.rows import get_row, insert_row, set_loaded, table_of
 from frontdesk.domain.actors import Actor
@@ -95,6 +96,7 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     )
     store_attachments(tx, message, msg.attachments)
     _add_participants(tx, ticket, contact, msg.participants)
+    ticket_hooks.before_message_stored(tx, ticket)  # SLA clocks: written at commit
 
     customer = Actor.for_contact(contact.id)
     if created:
@@ -123,6 +125,7 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     if created:
         tx.emit("ticket.created", ticket=ticket, subject=ticket.subject)
     tx.emit("message.received", ticket=ticket, message_id=message.id, channel=message.channel)
+    ticket_hooks.message_received(tx, ticket, message, created=created)  # routing, triggers
     return Received(ticket, message, ticket_created=created, duplicate=False)
 
 

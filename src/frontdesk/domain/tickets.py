@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundAttachment, adapter_class, validate_config
 from frontdesk.db.rows import from_row, get_row, insert_row, is_loaded, set_loaded, table_of
 from frontdesk.domain.access import check_visible
@@ -93,6 +94,7 @@ def update_ticket(tx: Tx, actor: Actor, ticket_id: int, fields: dict[str, Any]) 
             ticket=ticket,
             changes=sorted(changes),
         )
+        ticket_hooks.ticket_updated(tx, actor, ticket, changes)  # SLA, routing, triggers
     return ticket
 
 
@@ -127,6 +129,7 @@ def assign(
             "ticket.assigned",
             ticket=ticket,
         )
+        ticket_hooks.ticket_assigned(tx, actor, ticket, changes)  # transfers, SLA, routing
     return ticket
 
 
@@ -150,6 +153,7 @@ def reply(
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.last_agent_message_at = now
+    ticket_hooks.agent_replied(tx, ticket, message)  # the response clocks stop
     inbox = tx.session.get_one(Inbox, ticket.inbox_id)
     config = validate_config(inbox.kind, inbox.config)
     if adapter_class(inbox.kind).delivers(config):

@@ -15,6 +15,9 @@ Handler = Callable[["Frontdesk", "ClaimedJob"], None]
 HANDLERS: dict[str, str] = {
     "deliver_message": "frontdesk.domain.delivery:deliver_message",
     "send_email_notice": "frontdesk.channels.email.notices:send_email_notice",
+    "minute_tick": "frontdesk.automation.schedule:minute_tick",
+    "automation_webhook": "frontdesk.automation.webhook:call_webhook",
+    "sla_recompute": "frontdesk.sla.admin:recompute_job",
 }
 
 

@@ -2,9 +2,19 @@
 
 from frontdesk.models.agents import ROLES, Agent, ApiToken, Team, team_members
 from frontdesk.models.audit import AuditEntry
+from frontdesk.models.automation import Macro, TimeRule, TimeRuleRun, Trigger
 from frontdesk.models.contacts import Contact, ContactIdentity, Organization
+from frontdesk.models.followups import InboxFollowUpPolicy, Promise, TicketFollowUp
 from frontdesk.models.inboxes import Inbox
 from frontdesk.models.jobs import Job
+from frontdesk.models.routing import (
+    AgentCapacity,
+    AgentSkill,
+    RoutingConfig,
+    RoutingQueueEntry,
+    TicketTransfer,
+)
+from frontdesk.models.sla import BusinessCalendar, SlaEvent, SlaPolicy
 from frontdesk.models.tickets import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -22,18 +32,33 @@ __all__ = [
     "ROLES",
     "STATUSES",
     "Agent",
+    "AgentCapacity",
+    "AgentSkill",
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "BusinessCalendar",
     "Contact",
     "ContactIdentity",
     "Inbox",
+    "InboxFollowUpPolicy",
     "Job",
+    "Macro",
     "Message",
     "Organization",
+    "Promise",
+    "RoutingConfig",
+    "RoutingQueueEntry",
+    "SlaEvent",
+    "SlaPolicy",
     "Team",
     "Ticket",
+    "TicketFollowUp",
     "TicketParticipant",
     "TicketTag",
+    "TicketTransfer",
+    "TimeRule",
+    "TimeRuleRun",
+    "Trigger",
     "team_members",
 ]

@@ -22,6 +22,8 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 # Partial indexes keep the agent's working lists fast however many solved tickets pile up.
 # Queries must repeat this exact predicate for SQLite to pick the index.
 UNSOLVED_PREDICATE = text("status IN ('new', 'open', 'pending', 'on_hold')")
+# "Active": what occupies an agent's capacity (waiting on the customer does not).
+ACTIVE_PREDICATE = text("status IN ('new', 'open')")
 
 
 def new_ticket_token() -> str:
@@ -49,6 +51,17 @@ class Ticket(Base):
         Index("ix_tickets_status_updated", "status", "updated_at", "id"),
         Index("ix_tickets_contact", "contact_id", "id"),
         Index("ix_tickets_thread", "inbox_id", "thread_key"),
+        # Service levels and routing (frontdesk.sla, frontdesk.routing): the minute sweep
+        # reads only tickets whose next warning or breach has come; routing counts an
+        # agent's active tickets per inbox from the index alone.
+        Index("ix_tickets_sla_next_alert", "sla_next_alert_at"),
+        Index(
+            "ix_tickets_active_load",
+            "assignee_id",
+            "inbox_id",
+            sqlite_where=ACTIVE_PREDICATE,
+            postgresql_where=ACTIVE_PREDICATE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +87,19 @@ class Ticket(Base):
     last_customer_message_at: Mapped[datetime | None]
     last_agent_message_at: Mapped[datetime | None]
     solved_at: Mapped[datetime | None]
+    # Service levels (frontdesk.sla): the policy that applies, the due times it gives (None
+    # when that clock is not running), and the pause while the ticket waits on the customer.
+    sla_policy_id: Mapped[int | None]
+    first_response_due_at: Mapped[datetime | None]
+    next_response_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    sla_paused_at: Mapped[datetime | None]
+    # Server defaults too, so rows written by plain SQL (imports, benchmarks) need not
+    # name these columns.
+    sla_paused_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    sla_next_alert_at: Mapped[datetime | None]
+    # How often the ticket changed hands (frontdesk.routing): the run-around metric.
+    transfer_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"
@@ -84,6 +110,10 @@ class Ticket(Base):
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+    @property
+    def sla_paused(self) -> bool:
+        return self.sla_paused_at is not None
 
 
 class TicketParticipant(Base):
