@@ -5,6 +5,8 @@ from frontdesk.models.audit import AuditEntry
 from frontdesk.models.contacts import Contact, ContactIdentity, Organization
 from frontdesk.models.inboxes import Inbox
 from frontdesk.models.jobs import Job
+from frontdesk.models.kb import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion, KbVote
+from frontdesk.models.search import SearchDocument, SearchState
 from frontdesk.models.tickets import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -29,8 +31,16 @@ __all__ = [
     "ContactIdentity",
     "Inbox",
     "Job",
+    "KbArticle",
+    "KbCategory",
+    "KbSection",
+    "KbTranslation",
+    "KbVersion",
+    "KbVote",
     "Message",
     "Organization",
+    "SearchDocument",
+    "SearchState",
     "Team",
     "Ticket",
     "TicketParticipant",

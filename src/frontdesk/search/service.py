@@ -1,0 +1,216 @@
+"""Search as callers use it: parse, filter by permission, rank, group, highlight.
+
+Permissions are part of the query, not a pass over results: a customer's search only ever
+reads public articles and their own tickets' public messages; an agent's only the tickets
+their role and teams allow (domain.access), contacts and all published articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from frontdesk.domain.access import ticket_filter
+from frontdesk.domain.actors import Actor
+from frontdesk.language import enabled_languages
+from frontdesk.models import (
+    Contact,
+    ContactIdentity,
+    KbTranslation,
+    KbVersion,
+    Message,
+    SearchDocument,
+    Ticket,
+    TicketTag,
+)
+from frontdesk.search.backends import backend_for
+from frontdesk.search.highlight import snippet
+from frontdesk.search.query import Query, parse
+
+TYPES = ("ticket", "contact", "article")
+KINDS_OF_TYPE = {"ticket": ("ticket", "message"), "contact": ("contact",), "article": ("article",)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    type: str  # ticket, contact, article
+    id: int  # the ticket, contact or article
+    title: str
+    snippet: str  # HTML, matches in <mark>
+    language: str | None
+    score: float
+    message_id: int | None = None
+    translation_id: int | None = None
+    slug: str | None = None
+    status: str | None = None
+
+
+def search(
+    session: Session,
+    actor: Actor | None,
+    text: str,
+    *,
+    types: Iterable[str] = TYPES,
+    language: str | None = None,
+    limit: int = 20,
+    languages: Sequence[str] | None = None,
+) -> list[Hit]:
+    """The best `limit` hits for `text` that `actor` (None: an anonymous reader) may see."""
+    query = parse(text, languages or enabled_languages())
+    if query.is_empty:
+        return []
+    wanted = set(query.filters.get("type", [])) or set(types)
+    kinds = [k for t in TYPES if t in wanted and t in types for k in KINDS_OF_TYPE[t]]
+    where = [SearchDocument.kind.in_(kinds), _allowed(actor)]
+    langs = [*query.filters.get("lang", []), *([language] if language else [])]
+    if langs:
+        where.append(SearchDocument.language.in_([x.casefold() for x in langs]))
+    where += _filters(session, query, actor)
+    found = backend_for(session).candidates(session, query, where, _join_tickets)
+    found.sort(key=lambda pair: (-pair[1], -pair[0]))
+    return _hits(session, query, found, limit)
+
+
+def _join_tickets(statement: Select[Any]) -> Select[Any]:
+    return statement.outerjoin(Ticket, Ticket.id == SearchDocument.ticket_id)
+
+
+def _allowed(actor: Actor | None) -> ColumnElement[bool]:
+    public_article = and_(SearchDocument.kind == "article", SearchDocument.is_internal.is_(False))
+    if actor is None:
+        return public_article
+    on_ticket = SearchDocument.kind.in_(("ticket", "message"))
+    if actor.type == "contact":
+        own = and_(on_ticket, Ticket.contact_id == actor.id, SearchDocument.is_internal.is_(False))
+        return or_(own, public_article)
+    if actor.type == "system" or actor.is_admin:
+        return true()
+    if actor.type == "agent":
+        return or_(
+            and_(on_ticket, ticket_filter(actor)),
+            SearchDocument.kind.in_(("contact", "article")),
+        )
+    return false()
+
+
+def _filters(session: Session, query: Query, actor: Actor | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    filters = query.filters
+    if "status" in filters:
+        statuses = [s.casefold() for s in filters["status"]]
+        if "unsolved" in statuses:
+            statuses += ["new", "open", "pending", "on_hold"]
+        where.append(Ticket.status.in_(statuses))
+    if "channel" in filters:
+        where.append(SearchDocument.channel.in_([c.casefold() for c in filters["channel"]]))
+    if "tag" in filters:
+        tagged = select(TicketTag.ticket_id).where(
+            TicketTag.tag.in_([t.casefold() for t in filters["tag"]])
+        )
+        where.append(SearchDocument.ticket_id.in_(tagged))
+    if "from" in filters:
+        parts = [_like(value) for value in filters["from"]]
+        senders = select(ContactIdentity.contact_id).where(
+            or_(*(ContactIdentity.address.ilike(p, escape="\\") for p in parts))
+        )
+        named = select(Contact.id).where(or_(*(Contact.name.ilike(p, escape="\\") for p in parts)))
+        where.append(
+            or_(SearchDocument.contact_id.in_(senders), SearchDocument.contact_id.in_(named))
+        )
+    for name, column in (("assignee", Ticket.assignee_id), ("team", Ticket.team_id)):
+        for value in filters.get(name, []):
+            if value == "none":
+                where.append(column.is_(None))
+            elif value == "me" and actor is not None and name == "assignee":
+                where.append(column == actor.id)
+            elif value.isdigit():
+                where.append(column == int(value))
+            else:
+                where.append(false())
+    return where
+
+
+def _like(value: str) -> str:
+    escaped = value.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _hits(session: Session, query: Query, found: list[tuple[int, float]], limit: int) -> list[Hit]:
+    """One hit per ticket, contact or article (the best of its documents), in order."""
+    if not found:
+        return []
+    score = dict(found)
+    documents = {
+        d.id: d
+        for d in session.scalars(
+            select(SearchDocument).where(SearchDocument.id.in_([i for i, _ in found[:1000]]))
+        )
+    }
+    chosen: list[SearchDocument] = []
+    seen: set[tuple[str, int]] = set()
+    for doc_id, _ in found:
+        doc = documents.get(doc_id)
+        if doc is None:
+            continue
+        key = _owner(doc)
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append(doc)
+        if len(chosen) >= limit:
+            break
+    return [_hit(session, query, doc, score[doc.id]) for doc in chosen]
+
+
+def _owner(doc: SearchDocument) -> tuple[str, int]:
+    if doc.kind in ("ticket", "message"):
+        return ("ticket", doc.ticket_id or 0)
+    if doc.kind == "article":
+        return ("article", doc.article_id or 0)
+    return ("contact", doc.ref_id)
+
+
+def _hit(session: Session, query: Query, doc: SearchDocument, score: float) -> Hit:
+    words, prefixes = query.highlight_words(), query.highlight_prefixes()
+    if doc.kind in ("ticket", "message"):
+        ticket = session.get_one(Ticket, doc.ticket_id)
+        body = session.get_one(Message, doc.ref_id).text if doc.kind == "message" else ""
+        return Hit(
+            type="ticket",
+            id=ticket.id,
+            title=ticket.subject,
+            snippet=snippet(body or ticket.subject, doc.language, words, prefixes),
+            language=doc.language,
+            score=score,
+            message_id=doc.ref_id if doc.kind == "message" else None,
+            status=ticket.status,
+        )
+    if doc.kind == "article":
+        translation = session.get_one(KbTranslation, doc.ref_id)
+        version = session.get(KbVersion, translation.published_version_id)
+        title = version.title if version else translation.title
+        body = version.body if version else ""
+        return Hit(
+            type="article",
+            id=translation.article_id,
+            title=title,
+            snippet=snippet(body or title, doc.language, words, prefixes),
+            language=translation.language,
+            score=score,
+            translation_id=translation.id,
+            slug=translation.slug,
+        )
+    contact = session.get_one(Contact, doc.ref_id)
+    addresses = ", ".join(i.address for i in contact.identities)
+    return Hit(
+        type="contact",
+        id=contact.id,
+        title=contact.name or addresses,
+        snippet=snippet(addresses or contact.name, None, words, prefixes),
+        language=contact.language,
+        score=score,
+    )
