@@ -95,10 +95,18 @@ def _unique_scripts(codes: tuple[str, ...]) -> dict[str, str]:
     return {SCRIPTS[c]: c for c in codes if c in SCRIPTS}
 
 
+def parse_languages(raw: str) -> tuple[str, ...]:
+    codes = tuple(dict.fromkeys(c.strip().lower() for c in raw.split(",") if c.strip()))
+    for code in codes:
+        _iso(code)
+    return codes
+
+
 def enabled_languages() -> tuple[str, ...]:
-    raw = os.environ.get("FRONTDESK_LANGUAGES", "")
-    codes = tuple(c.strip().lower() for c in raw.split(",") if c.strip())
-    return codes or DEFAULT_LANGUAGES
+    """The languages set by configure(), else FRONTDESK_LANGUAGES, else the six defaults."""
+    if _detector is not None:
+        return _detector.languages
+    return parse_languages(os.environ.get("FRONTDESK_LANGUAGES", "")) or DEFAULT_LANGUAGES
 
 
 _detector: Detector | None = None
@@ -109,7 +117,8 @@ def detector() -> Detector:
     global _detector
     with _detector_lock:
         if _detector is None:
-            _detector = Detector(enabled_languages())
+            raw = os.environ.get("FRONTDESK_LANGUAGES", "")
+            _detector = Detector(parse_languages(raw) or DEFAULT_LANGUAGES)
         return _detector
 
 

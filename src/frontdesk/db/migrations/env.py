@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from alembic import context
 
 import frontdesk.models  # noqa: F401  (registers every table)
@@ -37,7 +40,7 @@ def run_migrations() -> None:
         _run(connectable)
 
 
-def _include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+def _include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     # The search index keeps objects of its own per database (FTS5, tsvector, GIN).
     return not is_unmanaged(name, type_, parent_names.get("table_name"))
 

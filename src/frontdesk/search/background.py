@@ -1,0 +1,38 @@
+"""The indexer beside the job workers (in `frontdesk serve` and `frontdesk worker`): every
+search_index_seconds it indexes what changed. Several processes may run it; each batch's
+write transaction re-reads what is indexed, so two indexers never write a document twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from frontdesk.language import configure
+from frontdesk.runtime import Frontdesk
+from frontdesk.search.indexer import index_pending
+
+log = logging.getLogger(__name__)
+
+
+def start_indexer(fd: Frontdesk) -> Callable[[], None]:
+    configure(fd.settings.languages.split(","))
+    stopping = threading.Event()
+
+    def run() -> None:
+        while not stopping.is_set():
+            try:
+                index_pending(fd)
+            except Exception:
+                log.exception("search indexing failed; trying again shortly")
+            stopping.wait(fd.settings.search_index_seconds)
+
+    thread = threading.Thread(target=run, name="search-indexer", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        stopping.set()
+        thread.join(30)
+
+    return stop
