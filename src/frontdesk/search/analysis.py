@@ -73,6 +73,12 @@ def word_pattern() -> re.Pattern[str]:
         return _word_pattern()
 
 
+def is_word(token: str) -> bool:
+    """Letters and marks only (no digits): Tamil vowel signs are marks, not letters, so
+    str.isalpha() would refuse most Tamil words."""
+    return all(unicodedata.category(c)[0] in "LM" for c in token)
+
+
 def normalise(text: str) -> str:
     """NFKC and case folding: ﬁ → fi, Ⅻ → xii, ß → ss, final ς → σ."""
     return unicodedata.normalize("NFKC", text).casefold()
@@ -154,7 +160,7 @@ _SCRIPT_LANGUAGE = {name: code for code, name in SCRIPTS.items()}
 def stem(word: str, language: str | None) -> str:
     """The folded stem of a normalised (not yet folded) word in `language`."""
     stemmer = stemmer_for(language)
-    if stemmer is None or not word.isalpha():
+    if stemmer is None or not is_word(word):
         return fold(word)
     try:
         return fold(stemmer(word))[:MAX_TOKEN] or fold(word)
@@ -200,7 +206,7 @@ def fallback_prefix(word: str) -> str | None:
     """A prefix of the folded word that catches other endings of it, for languages whose
     stemmer or lemmatiser misses forms (Latvian and Slovenian typed without diacritics,
     Tamil case suffixes). None for short words, where a prefix would match too much."""
-    if len(word) < 5 or not word.isalpha():
+    if len(word) < 5 or not is_word(word):
         return None
     keep = max(4, len(word) - (2 if len(word) < 8 else 3))
     return word[:keep]

@@ -121,7 +121,7 @@ class SqliteFts5:
         session.execute(text("DELETE FROM search_fts"))
 
     def match(self, query: Query) -> str:
-        positive = " AND ".join(self._term(t) for t in query.terms)
+        positive = (" OR " if query.match_any else " AND ").join(self._term(t) for t in query.terms)
         if query.excluded:
             negative = " OR ".join(self._term(t) for t in query.excluded)
             return f"({positive}) NOT ({negative})"
@@ -200,7 +200,7 @@ class PostgresFullText:
         session.execute(text("UPDATE search_documents SET terms = NULL"))
 
     def tsquery(self, query: Query) -> str:
-        positive = " & ".join(self._term(t) for t in query.terms)
+        positive = (" | " if query.match_any else " & ").join(self._term(t) for t in query.terms)
         if query.excluded:
             negative = " | ".join(self._term(t) for t in query.excluded)
             return f"({positive}) & !({negative})"

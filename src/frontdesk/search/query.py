@@ -58,6 +58,9 @@ class Query:
     terms: list[Term] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
+    # Any term may match instead of all: the second pass when all-terms finds too little
+    # (a customer types a sentence; one of its words is in no article).
+    match_any: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -125,7 +128,7 @@ def _phrase(text: str) -> Term | None:
 
 def _terms(piece: str, enabled: list[str]) -> list[Term]:
     """One whitespace-separated piece may hold several words (e-mail, don't, a/b): each is
-    a term; a trailing * makes the last one a prefix."""
+    a term of its own, found in any of its forms; a trailing * makes the last a prefix."""
     words = [w for w, _, _ in split_words(normalise(piece))]
     if not words:
         return []
@@ -137,7 +140,4 @@ def _terms(piece: str, enabled: list[str]) -> list[Term]:
             continue
         stems = tuple(query_stems(word, enabled))
         terms.append(Word(word, stems, fallback_prefix(fold(word))))
-    if len(words) > 1 and not piece.endswith("*"):
-        # "e-mail" and "don't" are one thing typed: their words should stand together.
-        return [Phrase(tuple(fold(w[:MAX_TOKEN]) for w in words[:MAX_PHRASE_WORDS]))]
     return terms

@@ -8,7 +8,7 @@ their role and teams allow (domain.access), contacts and all published articles.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
@@ -70,9 +70,18 @@ def search(
     if langs:
         where.append(SearchDocument.language.in_([x.casefold() for x in langs]))
     where += _filters(session, query, actor)
-    found = backend_for(session).candidates(session, query, where, _join_tickets)
-    found.sort(key=lambda pair: (-pair[1], -pair[0]))
+    backend = backend_for(session)
+    found = _ranked(backend.candidates(session, query, where, _join_tickets))
+    if len(found) < limit and len(query.terms) > 1:
+        # Too few documents have every word: add those with some of them, after.
+        some = backend.candidates(session, replace(query, match_any=True), where, _join_tickets)
+        have = {doc_id for doc_id, _ in found}
+        found += _ranked([pair for pair in some if pair[0] not in have])
     return _hits(session, query, found, limit)
+
+
+def _ranked(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    return sorted(found, key=lambda pair: (-pair[1], -pair[0]))
 
 
 def _join_tickets(statement: Select[Any]) -> Select[Any]:
