@@ -28,16 +28,16 @@ def snippet(
     hits = [i for i, (word, _, _) in enumerate(spans) if _matches(word, language, words, prefixes)]
     first = max(0, hits[0] - LEAD_WORDS) if hits else 0
     window = spans[first : first + length]
-    start, end = window[0][1], window[-1][2]
+    at_end = first + length >= len(spans)
     marked = {i for i in hits if first <= i < first + length}
     out: list[str] = ["…" if first else ""]
-    position = start
+    position = window[0][1] if first else 0
     for i, (_, word_start, word_end) in enumerate(window, start=first):
         out.append(html.escape(text[position:word_start]))
         piece = html.escape(text[word_start:word_end])
         out.append(f"<mark>{piece}</mark>" if i in marked else piece)
         position = word_end
-    out.append("…" if end < len(text.rstrip()) else "")
+    out.append(html.escape(text[position:].rstrip()) if at_end else "…")
     return "".join(out)
 
 

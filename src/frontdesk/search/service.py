@@ -77,7 +77,19 @@ def search(
         some = backend.candidates(session, replace(query, match_any=True), where, _join_tickets)
         have = {doc_id for doc_id, _ in found}
         found += _ranked([pair for pair in some if pair[0] not in have])
-    return _hits(session, query, found, limit)
+    excluded: set[tuple[str, int]] = set()
+    if query.excluded:
+        # -word excludes a ticket if any of its messages has the word, not just the one hit.
+        unwanted = Query(terms=query.excluded, match_any=True)
+        excluded = _owners(session, backend.candidates(session, unwanted, where, _join_tickets))
+    return _hits(session, query, found, limit, excluded)
+
+
+def _owners(session: Session, found: list[tuple[int, float]]) -> set[tuple[str, int]]:
+    ids = [doc_id for doc_id, _ in found]
+    return {
+        _owner(d) for d in session.scalars(select(SearchDocument).where(SearchDocument.id.in_(ids)))
+    }
 
 
 def _ranked(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -148,7 +160,13 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _hits(session: Session, query: Query, found: list[tuple[int, float]], limit: int) -> list[Hit]:
+def _hits(
+    session: Session,
+    query: Query,
+    found: list[tuple[int, float]],
+    limit: int,
+    excluded: set[tuple[str, int]],
+) -> list[Hit]:
     """One hit per ticket, contact or article (the best of its documents), in order."""
     if not found:
         return []
@@ -166,7 +184,7 @@ def _hits(session: Session, query: Query, found: list[tuple[int, float]], limit:
         if doc is None:
             continue
         key = _owner(doc)
-        if key in seen:
+        if key in seen or key in excluded:
             continue
         seen.add(key)
         chosen.append(doc)
