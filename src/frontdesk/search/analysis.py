@@ -13,7 +13,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import simplemma
 import snowballstemmer
@@ -35,8 +35,11 @@ SNOWBALL = {
 LEMMATISED = {"lv", "sl", "hr", "sk", "bg", "mk", "uk", "is", "lb", "la"}
 # Letters with no decomposition that people still type without their mark.
 _PLAIN = str.maketrans({"đ": "d", "ł": "l", "ø": "o", "ħ": "h", "ı": "i", "ŧ": "t"})
-# Scripts written without spaces: each character is a token, phrases keep them in order.
-_CHARWISE = ("CJK", "HIRAGANA", "KATAKANA")
+# Scripts written without spaces (Han, kana): each character is a token; phrases keep them
+# in order.
+_CHARWISE = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def split_words(text: str) -> Iterable[tuple[str, int, int]]:
     """(word, start, end) for every word of the text, in any script."""
     for match in word_pattern().finditer(text):
         word, start = match.group(), match.start()
-        if any(script_of(c) in _CHARWISE for c in word):
+        if _CHARWISE.search(word):
             yield from _charwise(word, start)
         else:
             yield word, start, match.end()
@@ -108,7 +111,7 @@ def split_words(text: str) -> Iterable[tuple[str, int, int]]:
 def _charwise(word: str, start: int) -> Iterable[tuple[str, int, int]]:
     run_start = 0
     for i, char in enumerate(word):
-        if script_of(char) in _CHARWISE:
+        if _CHARWISE.match(char):
             if run_start < i:
                 yield word[run_start:i], start + run_start, start + i
             yield char, start + i, start + i + 1
@@ -157,6 +160,7 @@ def token_language(word: str, language: str | None) -> str | None:
 _SCRIPT_LANGUAGE = {name: code for code, name in SCRIPTS.items()}
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str, language: str | None) -> str:
     """The folded stem of a normalised (not yet folded) word in `language`."""
     stemmer = stemmer_for(language)
@@ -175,9 +179,14 @@ def analyse(text: str, language: str | None) -> list[Token]:
     # normalised text, which highlighting knows to re-find.
     tokens = []
     for word, start, end in split_words(normal):
-        word = word[:MAX_TOKEN]
-        tokens.append(Token(fold(word), stem(word, token_language(word, language)), start, end))
+        tokens.append(Token(*_word_and_stem(word[:MAX_TOKEN], language), start, end))
     return tokens
+
+
+@lru_cache(maxsize=200_000)
+def _word_and_stem(word: str, language: str | None) -> tuple[str, str]:
+    # Words repeat (a help desk's vocabulary is small): each is analysed once per process.
+    return fold(word), stem(word, token_language(word, language))
 
 
 def languages_for_script(script: str, enabled: Iterable[str]) -> list[str]:

@@ -267,11 +267,15 @@ def _write(fd: Frontdesk, found: Batch) -> int:
         if dropped:
             backend.delete(session, dropped)
             session.execute(delete(SearchDocument).where(SearchDocument.id.in_(dropped)))
-        fresh = [s for s in found.sources if (s.kind, s.ref_id) not in existing]
-        same = [
-            s for s in found.sources if existing.get((s.kind, s.ref_id), ("", ""))[1] == s.digest
-        ]
-        changed = [s for s in found.sources if s not in fresh and s not in same]
+        fresh, same, changed = [], [], []
+        for source in found.sources:
+            known = existing.get((source.kind, source.ref_id))
+            if known is None:
+                fresh.append(source)
+            elif known[1] == source.digest:
+                same.append(source)
+            else:
+                changed.append(source)
         ids = _insert(session, fresh, now) if fresh else []
         for source in changed:
             session.execute(

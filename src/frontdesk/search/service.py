@@ -86,10 +86,37 @@ def search(
 
 
 def _owners(session: Session, found: list[tuple[int, float]]) -> set[tuple[str, int]]:
-    ids = [doc_id for doc_id, _ in found]
-    return {
-        _owner(d) for d in session.scalars(select(SearchDocument).where(SearchDocument.id.in_(ids)))
-    }
+    return {_owner(doc) for doc in _documents(session, [doc_id for doc_id, _ in found])}
+
+
+@dataclass(frozen=True)
+class _Doc:
+    id: int
+    kind: str
+    ref_id: int
+    ticket_id: int | None
+    article_id: int | None
+    language: str | None
+
+
+def _documents(session: Session, ids: list[int]) -> list[_Doc]:
+    """Plain rows, not ORM objects: a query may look at up to CANDIDATES of them."""
+    columns = (
+        SearchDocument.id,
+        SearchDocument.kind,
+        SearchDocument.ref_id,
+        SearchDocument.ticket_id,
+        SearchDocument.article_id,
+        SearchDocument.language,
+    )
+    out: list[_Doc] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        out += [
+            _Doc(*row)
+            for row in session.execute(select(*columns).where(SearchDocument.id.in_(chunk)))
+        ]
+    return out
 
 
 def _ranked(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -168,32 +195,31 @@ def _hits(
     excluded: set[tuple[str, int]],
 ) -> list[Hit]:
     """One hit per ticket, contact or article (the best of its documents), in order."""
-    if not found:
-        return []
     score = dict(found)
-    documents = {
-        d.id: d
-        for d in session.scalars(
-            select(SearchDocument).where(SearchDocument.id.in_([i for i, _ in found[:1000]]))
-        )
-    }
-    chosen: list[SearchDocument] = []
+    chosen: list[_Doc] = []
     seen: set[tuple[str, int]] = set()
-    for doc_id, _ in found:
-        doc = documents.get(doc_id)
-        if doc is None:
-            continue
-        key = _owner(doc)
-        if key in seen or key in excluded:
-            continue
-        seen.add(key)
-        chosen.append(doc)
+    # Read documents a page at a time, in rank order, until `limit` owners are found.
+    for start in range(0, len(found), 100):
+        page = [doc_id for doc_id, _ in found[start : start + 100]]
+        by_id = {d.id: d for d in _documents(session, page)}
+        for doc_id in page:
+            doc = by_id.get(doc_id)
+            if doc is None:
+                continue
+            key = _owner(doc)
+            if key in seen or key in excluded:
+                continue
+            seen.add(key)
+            chosen.append(doc)
         if len(chosen) >= limit:
             break
-    return [_hit(session, query, doc, score[doc.id]) for doc in chosen]
+    chosen = chosen[:limit]
+    words, prefixes = query.highlight_words(), query.highlight_prefixes()
+    texts = _texts(session, chosen)
+    return [_hit(doc, score[doc.id], texts, words, prefixes) for doc in chosen]
 
 
-def _owner(doc: SearchDocument) -> tuple[str, int]:
+def _owner(doc: _Doc) -> tuple[str, int]:
     if doc.kind in ("ticket", "message"):
         return ("ticket", doc.ticket_id or 0)
     if doc.kind == "article":
@@ -201,43 +227,81 @@ def _owner(doc: SearchDocument) -> tuple[str, int]:
     return ("contact", doc.ref_id)
 
 
-def _hit(session: Session, query: Query, doc: SearchDocument, score: float) -> Hit:
-    words, prefixes = query.highlight_words(), query.highlight_prefixes()
+def _texts(session: Session, docs: list[_Doc]) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """What the hits show, read in one query per kind."""
+
+    def ids(*kinds: str) -> list[int]:
+        return [d.ref_id for d in docs if d.kind in kinds]
+
+    def ticket_ids() -> list[int]:
+        return [d.ticket_id for d in docs if d.ticket_id is not None]
+
+    out: dict[tuple[str, int], tuple[Any, ...]] = {}
+    for row in session.execute(
+        select(Ticket.id, Ticket.subject, Ticket.status).where(Ticket.id.in_(ticket_ids()))
+    ):
+        out[("ticket", row[0])] = tuple(row)
+    for message in session.execute(
+        select(Message.id, Message.text).where(Message.id.in_(ids("message")))
+    ):
+        out[("message", message[0])] = tuple(message)
+    for article in session.execute(
+        select(
+            KbTranslation.id,
+            KbTranslation.article_id,
+            KbTranslation.language,
+            KbTranslation.slug,
+            KbVersion.title,
+            KbVersion.body,
+        )
+        .join(KbVersion, KbVersion.id == KbTranslation.published_version_id)
+        .where(KbTranslation.id.in_(ids("article")))
+    ):
+        out[("article", article[0])] = tuple(article)
+    for contact in session.scalars(select(Contact).where(Contact.id.in_(ids("contact")))):
+        addresses = ", ".join(i.address for i in contact.identities)
+        out[("contact", contact.id)] = (contact.id, contact.name, addresses, contact.language)
+    return out
+
+
+def _hit(
+    doc: _Doc,
+    score: float,
+    texts: dict[tuple[str, int], tuple[Any, ...]],
+    words: set[str],
+    prefixes: list[str],
+) -> Hit:
     if doc.kind in ("ticket", "message"):
-        ticket = session.get_one(Ticket, doc.ticket_id)
-        body = session.get_one(Message, doc.ref_id).text if doc.kind == "message" else ""
+        _, subject, status = texts[("ticket", doc.ticket_id or 0)]
+        body = texts[("message", doc.ref_id)][1] if doc.kind == "message" else ""
         return Hit(
             type="ticket",
-            id=ticket.id,
-            title=ticket.subject,
-            snippet=snippet(body or ticket.subject, doc.language, words, prefixes),
+            id=doc.ticket_id or 0,
+            title=subject,
+            snippet=snippet(body or subject, doc.language, words, prefixes),
             language=doc.language,
             score=score,
             message_id=doc.ref_id if doc.kind == "message" else None,
-            status=ticket.status,
+            status=status,
         )
     if doc.kind == "article":
-        translation = session.get_one(KbTranslation, doc.ref_id)
-        version = session.get(KbVersion, translation.published_version_id)
-        title = version.title if version else translation.title
-        body = version.body if version else ""
+        _, article_id, language, slug, title, body = texts[("article", doc.ref_id)]
         return Hit(
             type="article",
-            id=translation.article_id,
+            id=article_id,
             title=title,
-            snippet=snippet(body or title, doc.language, words, prefixes),
-            language=translation.language,
+            snippet=snippet(body or title, language, words, prefixes),
+            language=language,
             score=score,
-            translation_id=translation.id,
-            slug=translation.slug,
+            translation_id=doc.ref_id,
+            slug=slug,
         )
-    contact = session.get_one(Contact, doc.ref_id)
-    addresses = ", ".join(i.address for i in contact.identities)
+    contact_id, name, addresses, language = texts[("contact", doc.ref_id)]
     return Hit(
         type="contact",
-        id=contact.id,
-        title=contact.name or addresses,
-        snippet=snippet(addresses or contact.name, None, words, prefixes),
-        language=contact.language,
+        id=contact_id,
+        title=name or addresses,
+        snippet=snippet(addresses or name, None, words, prefixes),
+        language=language,
         score=score,
     )
