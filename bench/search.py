@@ -230,7 +230,8 @@ def floor_queries(fd: Frontdesk, texts: list[str]) -> list[float]:
                     match = '"' + " ".join(words) + '"'
                 session.execute(
                     text(
-                        "SELECT rowid FROM floor_fts WHERE floor_fts MATCH :m ORDER BY rowid DESC LIMIT 20"
+                        "SELECT rowid FROM floor_fts WHERE floor_fts MATCH :m "
+                        "ORDER BY rowid DESC LIMIT 20"
                     ),
                     {"m": match},
                 ).all()
@@ -239,7 +240,8 @@ def floor_queries(fd: Frontdesk, texts: list[str]) -> list[float]:
                 tsq = op.join("'" + w.replace("'", "''") + "'" for w in words)
                 session.execute(
                     text(
-                        "SELECT id FROM floor_ts WHERE v @@ CAST(:q AS tsquery) ORDER BY id DESC LIMIT 20"
+                        "SELECT id FROM floor_ts WHERE v @@ CAST(:q AS tsquery) "
+                        "ORDER BY id DESC LIMIT 20"
                     ),
                     {"q": tsq},
                 ).all()
@@ -348,7 +350,8 @@ def run(backend: str, args: argparse.Namespace, workdir: Path) -> None:
             )
             texts = list(session.scalars(select(Message.text)))
         print(
-            f"\n[{backend}] seeded {args.messages} messages in {seeded:.1f} s; indexing {total_docs} documents"
+            f"\n[{backend}] seeded {args.messages} messages in {seeded:.1f} s; "
+            f"indexing {total_docs} documents"
         )
         built = build(fd, args.messages)
         floor = floor_build(fd, texts)
@@ -383,7 +386,8 @@ def run(backend: str, args: argparse.Namespace, workdir: Path) -> None:
         )
         alone, beside, lag50, lag95 = lag(fd, args.lag_messages, vocab, rng)
         print_table(
-            f"[{backend}] incremental indexing (indexer every {settings.search_index_seconds:.0f} s)",
+            f"[{backend}] incremental indexing "
+            f"(indexer every {settings.search_index_seconds:.0f} s)",
             ["figure", "value"],
             [
                 ["receive() messages/s, indexer stopped", f"{alone:.0f}"],
@@ -415,7 +419,8 @@ def main() -> None:
     detector().model()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"language detector ({', '.join(detector().languages)}): process peak RSS {after / 1024:.0f} MB, of which the detector added {(after - before) / 1024:.0f} MB"
+        f"language detector ({', '.join(detector().languages)}): process peak RSS "
+        f"{after / 1024:.0f} MB, of which the detector added {(after - before) / 1024:.0f} MB"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
