@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
         ["bench/ticket_list.py", "--tickets", "2000", "--iterations", "5"],
         ["bench/email_ingest.py", "--messages", "30"],
         [
+            "bench/search.py",
+            "--messages",
+            "300",
+            "--queries",
+            "5",
+            "--lag-messages",
+            "10",
+            "--backend",
+            "sqlite",
+        ],
+        [
             "bench/create_tickets.py",
             "--requests",
             "20",

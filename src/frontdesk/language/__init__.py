@@ -58,11 +58,9 @@ class Detector:
 
     def detect(self, text: str) -> str | None:
         sample = text[:SAMPLE_CHARS]
-        # The first letters tell the script; counting thousands adds nothing.
-        scripts = Counter(script_of(c) for c in sample[:SCRIPT_SAMPLE] if c.isalpha())
-        if sum(scripts.values()) < MIN_LETTERS:
+        script = majority_script(sample[:SCRIPT_SAMPLE])
+        if script is None:
             return None
-        script, _ = scripts.most_common(1)[0]
         if script in self._by_script:
             return self._by_script[script]
         if not self._needs_model:
@@ -84,6 +82,17 @@ class Detector:
                     .build()
                 )
             return self._lingua
+
+
+def majority_script(text: str) -> str | None:
+    """The script most letters of `text` are in; None under MIN_LETTERS letters."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < MIN_LETTERS:
+        return None
+    plain = sum(1 for c in letters if c.isascii())
+    if plain * 2 > len(letters):
+        return "LATIN"  # the common case, without looking up a name per letter
+    return Counter(script_of(c) for c in letters).most_common(1)[0][0]
 
 
 def _iso(code: str) -> IsoCode639_1:

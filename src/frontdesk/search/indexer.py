@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from frontdesk.language import detect
@@ -119,7 +119,8 @@ def read_messages(session: Session, state: SearchState, batch: int) -> Batch:
             ref_id=m.id,
             title="",
             body=m.text[:MAX_TEXT],
-            language=detect(m.text) or ticket_language,
+            # The ticket's language, set when the customer wrote; else detected here.
+            language=ticket_language or detect(m.text),
             ticket_id=m.ticket_id,
             contact_id=m.author_contact_id or ticket_contact,
             channel=m.channel,
@@ -297,14 +298,20 @@ def _write(fd: Frontdesk, found: Batch) -> int:
 def _existing(
     session: Session, keys: list[tuple[str, int]]
 ) -> dict[tuple[str, int], tuple[int, str]]:
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(
-            SearchDocument.kind, SearchDocument.ref_id, SearchDocument.id, SearchDocument.digest
-        ).where(tuple_(SearchDocument.kind, SearchDocument.ref_id).in_(keys))
-    )
-    return {(kind, ref): (doc_id, digest) for kind, ref, doc_id, digest in rows}
+    """The documents already there for these sources: (kind, ref) → (id, digest). One
+    `kind = ? AND ref_id IN (…)` per kind walks the unique index; a row-value IN would not."""
+    by_kind: dict[str, list[int]] = {}
+    for kind, ref in keys:
+        by_kind.setdefault(kind, []).append(ref)
+    found: dict[tuple[str, int], tuple[int, str]] = {}
+    for kind, refs in by_kind.items():
+        rows = session.execute(
+            select(SearchDocument.ref_id, SearchDocument.id, SearchDocument.digest).where(
+                SearchDocument.kind == kind, SearchDocument.ref_id.in_(refs)
+            )
+        )
+        found.update({(kind, ref): (doc_id, digest) for ref, doc_id, digest in rows})
+    return found
 
 
 def _columns(source: Source, now: datetime) -> dict[str, Any]:
