@@ -107,6 +107,7 @@ POST   /api/v1/kb/articles/{article_id}/translations/{language}/unpublish 200 20
 GET    /api/v1/kb/articles/{article_id}/translations/{language}/versions 200 200 200 200 403 403  401
 # search: each finds only what they may see; suggestions are for anyone typing a request
 GET    /api/v1/search                                         200   200   200   200   200   200   401
+GET    /api/v1/tickets/{ticket_id}/article-suggestions        200   200   404   200   403   403   401
 GET    /api/v1/kb/suggestions                                 200   200   200   200   200   200   200
 # the public help center (a redirect and a vote are followed to the page they lead to)
 GET    /help                                                  200   200   200   200   200   200   200
@@ -318,6 +319,9 @@ class Place:
             ),
             ("GET", prefix + "/versions"): Call(en),
             ("GET", "/api/v1/search"): Call(query={"q": "property"}),
+            ("GET", "/api/v1/tickets/{ticket_id}/article-suggestions"): Call(
+                {"ticket_id": self.ticket}
+            ),
             ("GET", "/api/v1/kb/suggestions"): Call(query={"q": "lost umbrella"}),
             ("GET", "/help"): Call(),
             ("GET", "/help/sitemap.xml"): Call(),

@@ -213,3 +213,27 @@ def test_bad_articles_are_refused_with_the_field_and_nothing_is_written(
     assert response.status_code == 422, response.text
     assert field in response.text
     assert client.get("/api/v1/kb/articles").json() == []
+
+
+def test_agents_see_articles_that_may_answer_a_ticket_in_its_language_first(world: World) -> None:
+    english = article(world, "Broken zips", "How to send a tent with a broken zip for repair.")
+    greek = article(
+        world, "Σπασμένο φερμουάρ", "Στείλτε τη σκηνή με το σπασμένο φερμουάρ.", language="el"
+    )
+    article(world, "Gift cards", "Gift cards are valid for two years.")
+    ticket = ticket_for(
+        world,
+        "customer",
+        "Σπασμένο φερμουάρ",
+        "Το φερμουάρ της σκηνής έσπασε - zip broken",
+        team=world.team_a,
+    )
+    world.admin.client.patch(f"/api/v1/tickets/{ticket}", json={"language": "el"})
+    index_pending(world.fd)
+    response = world.agent.client.get(f"/api/v1/tickets/{ticket}/article-suggestions")
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [i["id"] for i in items] == [greek, english]
+    assert items[0]["url"].startswith(f"/help/el/articles/{greek}-")
+    hidden = world.other_agent.client.get(f"/api/v1/tickets/{ticket}/article-suggestions")
+    assert hidden.status_code == 404

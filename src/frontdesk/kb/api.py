@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from frontdesk.api.deps import FD, AnyActor, AnyAgent, FullAgent, current_actor
+from frontdesk.domain import tickets
 from frontdesk.domain.actors import Actor
 from frontdesk.kb import articles, reading
 from frontdesk.kb.schemas import (
@@ -27,10 +28,12 @@ from frontdesk.kb.schemas import (
     TranslationOut,
     VersionOut,
 )
-from frontdesk.models import KbArticle
+from frontdesk.models import KbArticle, Message
+from frontdesk.search.analysis import split_words
 from frontdesk.search.service import TYPES, Hit, search
 
 router = APIRouter(tags=["knowledge base"])
+MAX_SUGGESTION_WORDS = 40
 MaybeActor = Annotated[Actor | None, Depends(current_actor)]
 QueryText = Annotated[str, Query(max_length=10_000, description='words, "phrases", -not, pre*')]
 Language = Annotated[str | None, Query(max_length=16)]
@@ -171,6 +174,35 @@ def suggestions(
     with fd.read() as session:
         hits = search(session, reader, q, types=("article",), language=lang, limit=limit)
         return SearchOut(query=q, items=[hit_out(h) for h in hits])
+
+
+@router.get("/tickets/{ticket_id}/article-suggestions", response_model=SearchOut)
+def ticket_suggestions(
+    ticket_id: int,
+    actor: AnyAgent,
+    fd: FD,
+    limit: Annotated[int, Query(ge=1, le=10)] = 5,
+) -> SearchOut:
+    """Articles that may answer this ticket, in its language first: what agents see beside
+    it, each with the link to paste into a reply."""
+    with fd.reading() as tx:
+        ticket = tickets.get_ticket(tx, actor, ticket_id)
+        last = tx.session.scalar(
+            select(Message.text)
+            .where(Message.ticket_id == ticket.id, Message.direction == "in")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        # The subject and the customer's latest words, as a query of plain words.
+        words = " ".join(f"{ticket.subject} {last or ''}".split()[:MAX_SUGGESTION_WORDS])
+        hits = search(tx.session, actor, _plain(words), types=("article",), limit=limit * 2)
+    hits.sort(key=lambda h: h.language != ticket.language)
+    return SearchOut(query=words, items=[hit_out(h) for h in hits[:limit]])
+
+
+def _plain(text: str) -> str:
+    """Words only: what a customer wrote is not query syntax (a '-' or a quote in it)."""
+    return " ".join(w for w, _, _ in split_words(text))
 
 
 @router.get("/search", response_model=SearchOut)
