@@ -5,7 +5,7 @@ each turns the query into its own syntax, quoting every token so that nothing a 
 typed is read as an operator.
 
 Ranking plan: a word in many documents (56 000 of a million) makes ranking every hit slow,
-so each backend takes the newest CANDIDATES matching documents that pass the filters (both
+so each backend takes the newest CANDIDATES (1 000) matching documents that pass the filters (both
 walk their index newest first and stop), and ranks those. Rare words are ranked exactly;
 for common ones the ranking covers the newest hits, which in a help desk are the ones
 people look for.
@@ -39,7 +39,7 @@ from frontdesk.models import SearchDocument
 from frontdesk.search.analysis import Token
 from frontdesk.search.query import Phrase, Prefix, Query, Term, Word
 
-CANDIDATES = 2000
+CANDIDATES = 1000
 # Tokens past this position are not indexed on PostgreSQL (tsvector positions stop there).
 MAX_POSITION = 16383
 
