@@ -58,7 +58,7 @@ class Query:
     terms: list[Term] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
-    # Any term may match instead of all: the second pass when all-terms finds too little
+    # Any term may match instead of all: the second pass when all-terms finds nothing
     # (a customer types a sentence; one of its words is in no article).
     match_any: bool = False
 

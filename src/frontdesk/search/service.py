@@ -72,8 +72,9 @@ def search(
     where += _filters(session, query, actor)
     backend = backend_for(session)
     found = _ranked(backend.candidates(session, query, where, _join_tickets))
-    if len(found) < limit and len(query.terms) > 1:
-        # Too few documents have every word: add those with some of them, after.
+    if not found and len(query.terms) > 1:
+        # No document has every word (a customer typed a sentence): those with some of
+        # them, best first. Only then: an any-word pass over common words costs the most.
         some = backend.candidates(session, replace(query, match_any=True), where, _join_tickets)
         have = {doc_id for doc_id, _ in found}
         found += _ranked([pair for pair in some if pair[0] not in have])
