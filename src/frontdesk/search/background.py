@@ -1,6 +1,7 @@
 """The indexer beside the job workers (in `frontdesk serve` and `frontdesk worker`): every
-search_index_seconds it indexes what changed, a batch at a time. Several processes may run it; each batch's
-write transaction re-reads what is indexed, so two indexers never write a document twice.
+search_index_seconds it indexes what changed, a batch at a time. Several processes may run
+it; each batch's write transaction re-reads what is indexed, so two indexers never write a
+document twice.
 """
 
 from __future__ import annotations
