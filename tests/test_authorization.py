@@ -23,6 +23,7 @@ from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.contacts import IdentityRef, add_identity, create_contact
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.portal import issue_signin_token
+from frontdesk.kb import articles as kb_articles
 from tests.conftest import ApiClient, Member, World
 
 # The ticket of the ticket and portal rows is the customer's, in team A: the agent and the
@@ -143,6 +144,32 @@ GET    /api/v1/macros/{rule_id}                               200   200   200   
 PATCH  /api/v1/macros/{rule_id}                               200   403   403   403   403   403   401
 DELETE /api/v1/macros/{rule_id}                               204   403   403   403   403   403   401
 POST   /api/v1/macros/{rule_id}/apply                         200   200   404   403   403   403   401
+# knowledge base management (light agents read)
+GET    /api/v1/kb/categories                                  200   200   200   200   403   403   401
+POST   /api/v1/kb/categories                                  201   201   201   403   403   403   401
+PATCH  /api/v1/kb/categories/{category_id}                    200   200   200   403   403   403   401
+POST   /api/v1/kb/sections                                    201   201   201   403   403   403   401
+PATCH  /api/v1/kb/sections/{section_id}                       200   200   200   403   403   403   401
+GET    /api/v1/kb/articles                                    200   200   200   200   403   403   401
+POST   /api/v1/kb/articles                                    201   201   201   403   403   403   401
+GET    /api/v1/kb/articles/{article_id}                       200   200   200   200   403   403   401
+PATCH  /api/v1/kb/articles/{article_id}                       200   200   200   403   403   403   401
+PUT    /api/v1/kb/articles/{article_id}/translations/{language} 200 200   200   403   403   403   401
+POST   /api/v1/kb/articles/{article_id}/translations/{language}/publish 200 200 200 403 403   403   401
+POST   /api/v1/kb/articles/{article_id}/translations/{language}/unpublish 200 200 200 403 403 403   401
+GET    /api/v1/kb/articles/{article_id}/translations/{language}/versions 200 200 200 200 403 403  401
+# search: each finds only what they may see; suggestions are for anyone typing a request
+GET    /api/v1/search                                         200   200   200   200   200   200   401
+GET    /api/v1/tickets/{ticket_id}/article-suggestions        200   200   404   200   403   403   401
+GET    /api/v1/kb/suggestions                                 200   200   200   200   200   200   200
+# the public help center (a redirect and a vote are followed to the page they lead to)
+GET    /help                                                  200   200   200   200   200   200   200
+GET    /help/sitemap.xml                                      200   200   200   200   200   200   200
+GET    /help/{lang}                                           200   200   200   200   200   200   200
+GET    /help/{lang}/categories/{ref}                          200   200   200   200   200   200   200
+GET    /help/{lang}/articles/{ref}                            200   200   200   200   200   200   200
+POST   /help/{lang}/articles/{ref}/vote                       200   200   200   200   200   200   200
+GET    /help/{lang}/search                                    200   200   200   200   200   200   200
 # open to everyone
 GET    /healthz                                               200   200   200   200   200   200   200
 GET    /metrics                                               200   200   200   200   200   200   200
@@ -197,8 +224,10 @@ def app_routes(app: FastAPI) -> tuple[list[tuple[str, str]], set[str]]:
 
 @dataclass
 class Call:
-    params: dict[str, int] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
+    form: dict[str, str] | None = None
+    query: dict[str, str] | None = None
 
 
 @dataclass
@@ -216,6 +245,7 @@ class Place:
     login_email: str = ""  # an agent with a password, made by the walk (hashing is slow)
     made: dict[str, int] = field(default_factory=dict)  # made on first use by fixed()
     email_inbox_id: int = 0  # made on first use by email_inbox()
+    kb_ids: dict[str, int] = field(default_factory=dict)  # made on first use by kb()
 
     def calls(self, member: Member) -> dict[tuple[str, str], Call]:
         """A request per route, with fresh objects where a call uses one up (a merged
@@ -306,6 +336,7 @@ class Place:
                 ticket, {"text": "Any news?"}
             ),
             **self.service_calls(member),
+            **self.kb_calls(m),
             ("GET", "/healthz"): Call(),
             ("GET", "/metrics"): Call(),
             ("GET", "/api/v1/openapi.json"): Call(),
@@ -496,6 +527,75 @@ class Place:
                 ),
             ).ticket.id
 
+    def kb_calls(self, m: str) -> dict[tuple[str, str], Call]:
+        kb = self.kb()
+        article = {"article_id": kb["article"]}
+        en = {**article, "language": "en"}
+        page = {"lang": "en", "ref": f"{kb['article']}-lost-property"}
+        names = {"names": {"en": f"Shop of {m}", "el": "Κατάστημα"}}
+        draft = {"title": "Χαμένα αντικείμενα", "body": f"Τα κρατάμε έναν μήνα ({m})."}
+        prefix = "/api/v1/kb/articles/{article_id}/translations/{language}"
+        return {
+            ("GET", "/api/v1/kb/categories"): Call(),
+            ("POST", "/api/v1/kb/categories"): Call(json=names),
+            ("PATCH", "/api/v1/kb/categories/{category_id}"): Call(
+                {"category_id": kb["category"]}, names
+            ),
+            ("POST", "/api/v1/kb/sections"): Call(json={"category_id": kb["category"], **names}),
+            ("PATCH", "/api/v1/kb/sections/{section_id}"): Call(
+                {"section_id": kb["section"]}, {"position": 2}
+            ),
+            ("GET", "/api/v1/kb/articles"): Call(),
+            ("POST", "/api/v1/kb/articles"): Call(
+                json={"section_id": kb["section"], "language": "sl", "title": f"Vračila {m}"}
+            ),
+            ("GET", "/api/v1/kb/articles/{article_id}"): Call(article),
+            ("PATCH", "/api/v1/kb/articles/{article_id}"): Call(article, {"position": 1}),
+            ("PUT", prefix): Call({**article, "language": "el"}, draft),
+            ("POST", prefix + "/publish"): Call(en),
+            ("POST", prefix + "/unpublish"): Call(
+                {"article_id": self.fresh_article(), "language": "en"}
+            ),
+            ("GET", prefix + "/versions"): Call(en),
+            ("GET", "/api/v1/search"): Call(query={"q": "property"}),
+            ("GET", "/api/v1/tickets/{ticket_id}/article-suggestions"): Call(
+                {"ticket_id": self.ticket}
+            ),
+            ("GET", "/api/v1/kb/suggestions"): Call(query={"q": "lost umbrella"}),
+            ("GET", "/help"): Call(),
+            ("GET", "/help/sitemap.xml"): Call(),
+            ("GET", "/help/{lang}"): Call({"lang": "en"}),
+            ("GET", "/help/{lang}/categories/{ref}"): Call(
+                {"lang": "en", "ref": f"{kb['category']}-lost"}
+            ),
+            ("GET", "/help/{lang}/articles/{ref}"): Call(page),
+            ("POST", "/help/{lang}/articles/{ref}/vote"): Call(page, form={"helpful": "yes"}),
+            ("GET", "/help/{lang}/search"): Call({"lang": "en"}, query={"q": "lost"}),
+        }
+
+    def kb(self) -> dict[str, int]:
+        if not self.kb_ids:
+            with self.world.fd.transaction() as tx:
+                category = kb_articles.create_category(tx, SYSTEM, {"en": "Lost"})
+                section = kb_articles.create_section(tx, SYSTEM, category.id, {"en": "Things"})
+                article = kb_articles.create_article(
+                    tx,
+                    SYSTEM,
+                    section.id,
+                    "en",
+                    kb_articles.Draft("Lost property", "We keep found things for a month."),
+                    publish=True,
+                )
+            self.kb_ids = {"category": category.id, "section": section.id, "article": article.id}
+        return self.kb_ids
+
+    def fresh_article(self) -> int:
+        with self.world.fd.transaction() as tx:
+            draft = kb_articles.Draft("Old news", "To take down.")
+            return kb_articles.create_article(
+                tx, SYSTEM, self.kb()["section"], "en", draft, publish=True
+            ).id
+
     def email_inbox(self) -> int:
         if not self.email_inbox_id:
             with self.world.fd.transaction() as tx:
@@ -620,7 +720,13 @@ def test_every_route_answers_each_member_as_the_table_says(world: World, place: 
                 continue
             call = calls[(method, path)]
             with acting_as(member, ip) as client:
-                response = client.request(method, path.format(**call.params), json=call.json)
+                response = client.request(
+                    method,
+                    path.format(**call.params),
+                    json=call.json,
+                    data=call.form,
+                    params=call.query,
+                )
             want = EXPECTED[(method, path)][member.name]
             if response.status_code != want:
                 wrong.append(

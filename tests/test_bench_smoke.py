@@ -29,6 +29,17 @@ ROOT = Path(__file__).resolve().parents[1]
             "20",
         ],
         [
+            "bench/search.py",
+            "--messages",
+            "300",
+            "--queries",
+            "5",
+            "--lag-messages",
+            "10",
+            "--backend",
+            "sqlite",
+        ],
+        [
             "bench/create_tickets.py",
             "--requests",
             "20",

@@ -34,6 +34,9 @@ from frontdesk.channels.services import start_services, stop_services
 from frontdesk.config import Settings
 from frontdesk.db.engine import migrate
 from frontdesk.jobs.worker import WorkerPool
+from frontdesk.kb import api as kb_api
+from frontdesk.kb import portal as kb_portal
+from frontdesk.language import configure as configure_languages
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
     if fd is None:
         fd = Frontdesk(settings or Settings())
     settings = fd.settings
+    configure_languages(settings.languages.split(","))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,9 +90,11 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         routing.router,
         promises.router,
         automation.router,
+        kb_api.router,
     ):
         app.include_router(router, prefix=api)
     app.include_router(system.router)
+    app.include_router(kb_portal.router)
     app.add_middleware(
         SessionMiddleware,
         secret_key=fd.secret_key,

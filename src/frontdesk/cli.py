@@ -22,6 +22,10 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 mail_app = typer.Typer(help="The email channel: parse, import, listen.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
+search_app = typer.Typer(
+    help="Search: rebuild or catch up the index, try a query.", no_args_is_help=True
+)
+app.add_typer(search_app, name="search")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -291,6 +295,48 @@ def mail_listen(
     typer.echo("mail: stopping; answering the messages in hand")
     listener.stop()
     fd.close()
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Drop the search index and build it again from everything, with a progress bar."""
+    from frontdesk.search.cli import run_reindex
+
+    fd = _ready_runtime()
+    try:
+        code = run_reindex(fd)
+    finally:
+        fd.close()
+    raise typer.Exit(code)
+
+
+@search_app.command("index")
+def search_index() -> None:
+    """Index what changed since the last run (the workers do this every second)."""
+    from frontdesk.search.cli import run_index
+
+    fd = _ready_runtime()
+    try:
+        code = run_index(fd)
+    finally:
+        fd.close()
+    raise typer.Exit(code)
+
+
+@search_app.command("query")
+def search_query(
+    text: Annotated[str, typer.Argument(help='What to look for: words, "phrases", -not, pre*')],
+    limit: Annotated[int, typer.Option(help="How many hits.")] = 10,
+) -> None:
+    """Print the best hits for a query (as an admin sees them), one JSON object per line."""
+    from frontdesk.search.cli import run_query
+
+    fd = _ready_runtime()
+    try:
+        code = run_query(fd, text, limit)
+    finally:
+        fd.close()
+    raise typer.Exit(code)
 
 
 def _ready_runtime() -> Frontdesk:

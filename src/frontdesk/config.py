@@ -44,6 +44,24 @@ class Settings(BaseSettings):
         description="host:port for the SMTP listener of the email inboxes (unset: none)",
     )
     smtp_listen_lmtp: bool = Field(default=False, description="Speak LMTP there, not SMTP")
+    languages: str = Field(
+        default="en,hy,ta,lv,el,sl",
+        description="Languages this desk serves (ISO 639-1, comma-separated): the help "
+        "center's languages and the only ones language detection considers",
+    )
+    search_index_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=1.0, description="How often the search indexer looks for changes"
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: str) -> str:
+        from frontdesk.language import parse_languages
+
+        codes = parse_languages(value)
+        if not codes:
+            raise ValueError("name at least one language, e.g. en,el")
+        return ",".join(codes)
 
     @field_validator("database_url")
     @classmethod

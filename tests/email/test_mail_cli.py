@@ -95,10 +95,11 @@ def test_parse_prints_one_readable_json_object_per_file(tmp_path: Path) -> None:
     assert attachment["inline"] is False
     assert one["auto"] is None
     assert one["bounced_recipients"] == []
-    assert one["language"] is None
+    assert one["language"] == "hy"
     assert one["errors"] == []
     assert records[1]["in_reply_to"] == ["m1@mail.example.org"]
     assert records[1]["references"] == ["m1@mail.example.org"]
+    assert records[1]["language"] == "el"
     assert "Ευχαριστώ 🙏" in stdout  # not \\u escapes
 
 

@@ -26,6 +26,7 @@ Stop = Callable[[], None]
 SERVICES: list[str] = [
     "frontdesk.channels.email.imap:start_pollers",
     "frontdesk.channels.email.listener:start_listener",
+    "frontdesk.search.background:start_indexer",
 ]
 
 

@@ -15,6 +15,8 @@ from frontdesk.models.routing import (
     TicketTransfer,
 )
 from frontdesk.models.sla import BusinessCalendar, SlaEvent, SlaPolicy
+from frontdesk.models.kb import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion, KbVote
+from frontdesk.models.search import SearchDocument, SearchState
 from frontdesk.models.tickets import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -51,6 +53,16 @@ __all__ = [
     "RoutingQueueEntry",
     "SlaEvent",
     "SlaPolicy",
+    "KbArticle",
+    "KbCategory",
+    "KbSection",
+    "KbTranslation",
+    "KbVersion",
+    "KbVote",
+    "Message",
+    "Organization",
+    "SearchDocument",
+    "SearchState",
     "Team",
     "Ticket",
     "TicketFollowUp",

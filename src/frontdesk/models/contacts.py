@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.db.base import Base
@@ -22,6 +22,8 @@ class Organization(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
+    # The search indexer picks up contacts changed since it last looked.
+    __table_args__ = (Index("ix_contacts_updated", "updated_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")

@@ -17,6 +17,7 @@ import typer
 from frontdesk.channels.email.auto import classify
 from frontdesk.channels.email.parse import Address, ParsedEmail, parse_email
 from frontdesk.channels.email.quotes import trim_reply
+from frontdesk.language import detect
 from frontdesk.runtime import Frontdesk
 
 # ------------------------------------------------------------------------ mail parse
@@ -71,7 +72,8 @@ def describe(file: str, raw: bytes | None, errors: list[str]) -> dict[str, Any]:
         ],
         "auto": auto,
         "bounced_recipients": bounced,
-        "language": None,  # language detection is not there yet
+        # What the customer wrote decides; a subject may be an old one replied to.
+        "language": (detect(visible) or detect(parsed.subject or "")) if raw else None,
         "errors": errors,
     }
 

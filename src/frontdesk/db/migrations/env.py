@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from alembic import context
 
 import frontdesk.models  # noqa: F401  (registers every table)
 from frontdesk.db.base import Base
 from frontdesk.db.engine import make_engine
+from frontdesk.search.schema import is_unmanaged
 
 config = context.config
 target_metadata = Base.metadata
@@ -36,12 +40,18 @@ def run_migrations() -> None:
         _run(connectable)
 
 
+def _include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
+    # The search index keeps objects of its own per database (FTS5, tsvector, GIN).
+    return not is_unmanaged(name, type_, parent_names.get("table_name"))
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,235 @@
+"""Two stores for the analysed terms, with one behaviour.
+
+Both receive the same tokens from frontdesk.search.analysis and the same parsed query;
+each turns the query into its own syntax, quoting every token so that nothing a user
+typed is read as an operator.
+
+Ranking plan: a word in many documents (56 000 of a million) makes ranking every hit slow,
+so each backend takes the newest CANDIDATES (1 000) matching documents that pass the filters (both
+walk their index newest first and stop), and ranks those. Rare words are ranked exactly;
+for common ones the ranking covers the newest hits, which in a help desk are the ones
+people look for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.orm import Session
+
+from frontdesk.models import SearchDocument
+from frontdesk.search.analysis import Token
+from frontdesk.search.query import Phrase, Prefix, Query, Term, Word
+
+CANDIDATES = 1000
+# Tokens past this position are not indexed on PostgreSQL (tsvector positions stop there).
+MAX_POSITION = 16383
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A document's analysed text: its title and its body."""
+
+    doc_id: int
+    title: Sequence[Token]
+    body: Sequence[Token]
+
+
+class Backend(Protocol):
+    def write(self, session: Session, rows: Sequence[Terms]) -> None: ...
+    def delete(self, session: Session, doc_ids: Sequence[int]) -> None: ...
+    def clear(self, session: Session) -> None: ...
+    def candidates(
+        self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
+    ) -> list[tuple[int, float]]:
+        """(document id, score) of the newest matching documents; higher score is better."""
+        ...
+
+
+class Joins(Protocol):
+    def __call__(self, statement: Select[Any]) -> Select[Any]: ...
+
+
+def backend_for(session: Session) -> Backend:
+    return SQLITE if session.get_bind().dialect.name == "sqlite" else POSTGRES
+
+
+# ------------------------------------------------------------------------------ SQLite
+
+
+def _fts_string(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+FTS_TABLE = table("search_fts", column("rowid", Integer))
+
+
+class SqliteFts5:
+    """An FTS5 table: title words, title stems, body words, body stems."""
+
+    RANK = "bm25(search_fts, 3.0, 3.0, 1.0, 1.0)"
+
+    def write(self, session: Session, rows: Sequence[Terms]) -> None:
+        if not rows:
+            return
+        self.delete(session, [r.doc_id for r in rows])
+        session.execute(
+            text(
+                "INSERT INTO search_fts(rowid, title_words, title_stems, words, stems) "
+                "VALUES (:id, :tw, :ts, :w, :s)"
+            ),
+            [
+                {
+                    "id": r.doc_id,
+                    "tw": " ".join(t.word for t in r.title),
+                    "ts": " ".join(t.stem for t in r.title),
+                    "w": " ".join(t.word for t in r.body),
+                    "s": " ".join(t.stem for t in r.body),
+                }
+                for r in rows
+            ],
+        )
+
+    def delete(self, session: Session, doc_ids: Sequence[int]) -> None:
+        if doc_ids:
+            session.execute(
+                text("DELETE FROM search_fts WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": list(doc_ids)},
+            )
+
+    def clear(self, session: Session) -> None:
+        session.execute(text("DELETE FROM search_fts"))
+
+    def match(self, query: Query) -> str:
+        positive = (" OR " if query.match_any else " AND ").join(self._term(t) for t in query.terms)
+        if query.excluded:
+            negative = " OR ".join(self._term(t) for t in query.excluded)
+            return f"({positive}) NOT ({negative})"
+        return positive
+
+    def _term(self, term: Term) -> str:
+        if isinstance(term, Word):
+            stems = " OR ".join(_fts_string(s) for s in term.stems)
+            found = f"{{title_stems stems}} : ({stems})"
+            if term.prefix:
+                found += f" OR {{title_words words}} : {_fts_string(term.prefix)} *"
+            return f"({found})"
+        if isinstance(term, Phrase):
+            return "{title_words words} : " + _fts_string(" ".join(term.words))
+        return f"{{title_words words}} : {_fts_string(term.prefix)} *"
+
+    def candidates(
+        self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
+    ) -> list[tuple[int, float]]:
+        fts_rowid = FTS_TABLE.c.rowid
+        statement: Select[Any] = (
+            select(SearchDocument.id, literal_column(self.RANK, Float).label("rank"))
+            .select_from(FTS_TABLE)
+            .join(SearchDocument, SearchDocument.id == fts_rowid)
+        )
+        statement = (
+            joins(statement)
+            .where(text("search_fts MATCH :match").bindparams(match=self.match(query)), *where)
+            .order_by(fts_rowid.desc())
+            .limit(CANDIDATES)
+        )
+        # bm25() is lower for better matches; turn it round so that higher is better.
+        return [(row[0], -float(row[1])) for row in session.execute(statement)]
+
+
+# -------------------------------------------------------------------------- PostgreSQL
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+# Words and stems share one tsvector; words carry this mark so that the two never meet.
+WORD_MARK = "="
+
+
+class PostgresFullText:
+    """A tsvector column (`terms`) with a GIN index. Lexemes are written as they are, with
+    no parser or dictionary of PostgreSQL in between: analysis is ours."""
+
+    def tsvector(self, row: Terms) -> str:
+        positions: dict[str, list[str]] = defaultdict(list)
+        position = 0
+        for weight, tokens in (("A", row.title), ("D", row.body)):
+            for token in tokens:
+                position += 1
+                if position > MAX_POSITION:
+                    break
+                mark = f"{position}{weight}"
+                positions[WORD_MARK + token.word].append(mark)
+                positions[token.stem].append(mark)
+            position += 1  # a phrase never runs from the title into the body
+        return " ".join(f"{_lexeme(lex)}:{','.join(p)}" for lex, p in positions.items())
+
+    def write(self, session: Session, rows: Sequence[Terms]) -> None:
+        if rows:
+            session.execute(
+                text("UPDATE search_documents SET terms = CAST(:v AS tsvector) WHERE id = :id"),
+                [{"id": r.doc_id, "v": self.tsvector(r)} for r in rows],
+            )
+
+    def delete(self, session: Session, doc_ids: Sequence[int]) -> None:
+        return None  # the terms go with their row
+
+    def clear(self, session: Session) -> None:
+        session.execute(text("UPDATE search_documents SET terms = NULL"))
+
+    def tsquery(self, query: Query) -> str:
+        positive = (" | " if query.match_any else " & ").join(self._term(t) for t in query.terms)
+        if query.excluded:
+            negative = " | ".join(self._term(t) for t in query.excluded)
+            return f"({positive}) & !({negative})"
+        return positive
+
+    def _term(self, term: Term) -> str:
+        if isinstance(term, Word):
+            options = [_lexeme(s) for s in term.stems]
+            if term.prefix:
+                options.append(_lexeme(WORD_MARK + term.prefix) + ":*")
+            return "(" + " | ".join(options) + ")"
+        if isinstance(term, Phrase):
+            return "(" + " <-> ".join(_lexeme(WORD_MARK + w) for w in term.words) + ")"
+        assert isinstance(term, Prefix)
+        return _lexeme(WORD_MARK + term.prefix) + ":*"
+
+    def candidates(
+        self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
+    ) -> list[tuple[int, float]]:
+        terms = literal_column("search_documents.terms", TSVECTOR)
+        tsquery = cast(bindparam("tsquery", self.tsquery(query)), TSQUERY)
+        statement: Select[Any] = joins(select(SearchDocument.id, func.ts_rank(terms, tsquery, 1)))
+        statement = (
+            statement.where(terms.op("@@")(tsquery), *where)
+            .order_by(SearchDocument.id.desc())
+            .limit(CANDIDATES)
+        )
+        return [(row[0], float(row[1])) for row in session.execute(statement)]
+
+
+SQLITE = SqliteFts5()
+POSTGRES = PostgresFullText()
