@@ -16,6 +16,8 @@ from frontdesk import __version__, metrics
 from frontdesk.api import problems
 from frontdesk.api.routes import auth, contacts, directory, inbound, portal, system, tickets
 from frontdesk.api.routes.email_inbound import router as email_inbound_router
+from frontdesk.channels.chat import api as chat_api
+from frontdesk.channels.chat import routes as chat_routes
 from frontdesk.channels.services import start_services, stop_services
 from frontdesk.config import Settings
 from frontdesk.db.engine import migrate
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         try:
             yield
         finally:
+            if getattr(app.state, "chat_hub", None) is not None:
+                await app.state.chat_hub.stop()
             stop_services(services)
             pool.stop()
             await fd.bus.stop()
@@ -65,9 +69,11 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         email_inbound_router,
         auth.router,
         portal.router,
+        chat_api.router,
     ):
         app.include_router(router, prefix=api)
     app.include_router(system.router)
+    app.include_router(chat_routes.router)  # the widget's routes, outside the agent API
     app.add_middleware(
         SessionMiddleware,
         secret_key=fd.secret_key,

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         description="host:port for the SMTP listener of the email inboxes (unset: none)",
     )
     smtp_listen_lmtp: bool = Field(default=False, description="Speak LMTP there, not SMTP")
+    # Chats an agent takes at once, unless set for that agent (most handle 2-3).
+    chat_capacity: Annotated[int, Field(ge=1, le=50)] = 3
 
     @field_validator("database_url")
     @classmethod

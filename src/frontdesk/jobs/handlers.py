@@ -15,6 +15,7 @@ Handler = Callable[["Frontdesk", "ClaimedJob"], None]
 HANDLERS: dict[str, str] = {
     "deliver_message": "frontdesk.domain.delivery:deliver_message",
     "send_email_notice": "frontdesk.channels.email.notices:send_email_notice",
+    "chat_transcript": "frontdesk.channels.chat.transcript:send_transcript",
 }
 
 

@@ -2,6 +2,7 @@
 
 from frontdesk.models.agents import ROLES, Agent, ApiToken, Team, team_members
 from frontdesk.models.audit import AuditEntry
+from frontdesk.models.chat import ChatCapacity, ChatInvitation, ChatSession, ChatVisitor
 from frontdesk.models.contacts import Contact, ContactIdentity, Organization
 from frontdesk.models.inboxes import Inbox
 from frontdesk.models.jobs import Job
@@ -25,6 +26,10 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "ChatCapacity",
+    "ChatInvitation",
+    "ChatSession",
+    "ChatVisitor",
     "Contact",
     "ContactIdentity",
     "Inbox",
