@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from frontdesk.models import ChatSession, Message, Ticket
 from tests.chat.helpers import agent_events, chat_inbox, set_online, visitor
@@ -81,3 +82,126 @@ def test_a_visitor_chats_with_an_agent_who_accepts_and_replies(world: World, bas
             for m in session.query(Message).filter_by(ticket_id=ticket.id).order_by(Message.id)
         ]
         assert texts == ["Բարև, պատվերս ուշանում է", "Վաղը կհասնի։"]
+
+
+def test_a_resent_message_is_stored_once_and_a_reconnect_resumes_without_loss(
+    world: World, base: str
+) -> None:
+    fd = world.fd
+    inbox = chat_inbox(fd)
+    with visitor(base, inbox) as first:
+        welcome = first.hello()
+        token = welcome["token"]
+        one = first.write("Ο φερμουάρ της σκηνής έσπασε", client_id="m-1")
+        # The same client id again (the widget did not see the ack): stored once.
+        again = first.write("Ο φερμουάρ της σκηνής έσπασε", client_id="m-1")
+        assert (again["id"], again["duplicate"]) == (one["id"], True)
+        chat = first.until("chat")
+    assert count(fd, Message) == 1
+    # Gone: the agent answers meanwhile.
+    with fd.transaction() as tx:
+        from frontdesk.domain.actors import Actor
+        from frontdesk.domain.tickets import reply
+
+        admin = Actor("agent", world.admin.id, "admin")
+        with fd.read() as session:
+            ticket_id = session.get_one(ChatSession, chat["id"]).ticket_id
+        missed = reply(tx, admin, ticket_id, "Στείλτε μας μια φωτογραφία").id
+    with visitor(base, inbox) as back:
+        welcome = back.hello(token=token, last_seen=one["id"])
+        assert [m["id"] for m in welcome["messages"]] == [missed]
+        assert welcome["messages"][0]["text"] == "Στείλτε μας μια φωτογραφία"
+        # A message sent before the drop, resent after: still once.
+        assert back.write("Ο φερμουάρ της σκηνής έσπασε", client_id="m-1")["duplicate"] is True
+    with visitor(base, inbox) as again_later:
+        everything = again_later.hello(token=token, last_seen=0)["messages"]
+        assert [(m["from"], m["client_id"]) for m in everything] == [
+            ("visitor", "m-1"),
+            ("agent", None),
+        ]
+    assert count(fd, Message) == 2
+
+
+def test_bad_frames_get_clear_errors_and_the_connection_goes_on(world: World, base: str) -> None:
+    inbox = chat_inbox(world.fd)
+    with visitor(base, inbox) as eve:
+        eve.send({"type": "message", "client_id": "x", "text": "before hello"})
+        assert eve.next()["code"] == "hello_first"
+        eve.hello()
+        eve.send("{not json")
+        assert eve.next()["code"] == "invalid_json"
+        eve.send('["a list"]')
+        assert eve.next()["code"] == "invalid_frame"
+        eve.send({"type": "subscribe_to_everything"})
+        assert eve.next()["code"] == "unknown_type"
+        eve.send({"type": "message", "client_id": "big", "text": "ա" * 20_000})
+        too_large = eve.next()
+        assert too_large["code"] == "frame_too_large"
+        eve.send({"type": "message", "client_id": "has space", "text": "hi"})
+        assert eve.next()["field"] == "client_id"
+        eve.send({"type": "message", "client_id": "empty", "text": "   "})
+        empty = eve.next()
+        assert (empty["code"], empty["client_id"]) == ("invalid", "empty")
+        eve.socket.send(b"\x00\x01")
+        assert eve.next()["code"] == "binary_frame"
+        assert eve.write("Still here")["type"] == "ack"
+    assert count(world.fd, Message) == 1
+
+
+def test_a_flood_is_refused_then_cut_off_and_other_chats_carry_on(world: World, base: str) -> None:
+    inbox = chat_inbox(world.fd)
+    with visitor(base, inbox) as flood, visitor(base, inbox) as calm:
+        flood.hello()
+        calm.hello()
+        for n in range(200):
+            flood.send({"type": "typing", "active": n % 2 == 0})
+        codes = []
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                codes.append(flood.next().get("code"))
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert "rate_limited" in codes
+        assert calm.write("Γεια σας")["type"] == "ack"
+
+
+def test_a_visitor_never_reads_another_visitors_chat(world: World, base: str) -> None:
+    fd = world.fd
+    inbox = chat_inbox(fd)
+    other_inbox = chat_inbox(fd)
+    with visitor(base, inbox) as ani:
+        ani_token = ani.hello()["token"]
+        secret = ani.write("Իմ քարտի համարը 4111…")
+    with visitor(base, inbox) as bob:
+        welcome = bob.hello()
+        assert welcome["messages"] == []
+        # A forged or edited token is a new visitor, never Ani.
+        forged = ani_token[:-2] + ("AA" if not ani_token.endswith("AA") else "BB")
+    with visitor(base, inbox) as mallory:
+        welcome = mallory.hello(token=forged, last_seen=0)
+        assert welcome["messages"] == [] and welcome["token"] != ani_token
+    # Ani's token names her inbox only: on another inbox it is a stranger's.
+    with visitor(base, other_inbox) as elsewhere:
+        assert elsewhere.hello(token=ani_token)["messages"] == []
+    # Her files, by guessing ids, with another visitor's token: not found.
+    with httpx.Client(base_url=base) as web:
+        stranger = welcome["token"]
+        assert web.get(f"/chat/{inbox}/files/1", params={"token": stranger}).status_code == 404
+        assert web.get(f"/chat/{inbox}/files/1", params={"token": "x"}).status_code == 401
+    assert secret["type"] == "ack"
+
+
+def test_pages_of_other_origins_are_refused_unless_the_inbox_allows_them(
+    world: World, base: str
+) -> None:
+    closed_inbox = chat_inbox(world.fd)
+    open_inbox = chat_inbox(world.fd, allowed_origins=["https://shop.example"])
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        visitor(base, closed_inbox, origin="https://evil.example"),
+    ):
+        pass
+    assert refused.value.response.status_code == 403
+    with visitor(base, open_inbox, origin="https://shop.example") as ok:
+        assert ok.hello()["type"] == "welcome"
+    with pytest.raises(InvalidStatus), visitor(base, open_inbox, origin="https://evil.example"):
+        pass

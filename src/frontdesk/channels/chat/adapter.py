@@ -5,7 +5,6 @@ chat that has ended. Those replies go by email through the inbox's email inbox."
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 from typing import ClassVar
 
@@ -18,13 +17,6 @@ from frontdesk.channels.chat.config import ChatInboxConfig
 from frontdesk.config import Settings
 from frontdesk.db.engine import make_engine
 from frontdesk.models import ChatSession, ChatVisitor, Inbox
-
-
-@functools.cache
-def _engine(url: str) -> Engine:
-    # The adapter interface hands us settings, not a session: one small engine per
-    # database, shared by every delivery of the process.
-    return make_engine(url, pool_size=2)
 
 
 class ChatChannel:
@@ -40,17 +32,13 @@ class ChatChannel:
 
     def send(self, config: BaseModel, message: OutboundMessage) -> DeliveryReceipt:
         assert isinstance(config, ChatInboxConfig)
-        with Session(_engine(self.settings.resolved_database_url)) as session:
-            chat = session.scalar(
-                select(ChatSession)
-                .where(ChatSession.ticket_id == message.ticket_id)
-                .order_by(ChatSession.id.desc())
-                .limit(1)
-            )
-            visitor = session.get(ChatVisitor, chat.visitor_id) if chat else None
-            email_inbox = (
-                session.get(Inbox, config.email_inbox_id) if config.email_inbox_id else None
-            )
+        # The adapter interface hands us settings, not a session: a short-lived engine,
+        # closed after this one read so that no connection outlives the delivery.
+        engine = make_engine(self.settings.resolved_database_url, pool_size=1)
+        try:
+            chat, visitor, email_inbox = _recipient(engine, config, message.ticket_id)
+        finally:
+            engine.dispose()
         if chat is not None and chat.state in ("waiting", "active"):
             return DeliveryReceipt()  # live: the visitor has it already
         address = visitor.email if visitor else None
@@ -66,3 +54,18 @@ class ChatChannel:
         if not EmailChannel.delivers(email_config):
             raise DeliveryFailed(f"email inbox {email_inbox.id} has no SMTP server", permanent=True)
         return email.send(email_config, replace(message, recipients=(("email", address),)))
+
+
+def _recipient(
+    engine: Engine, config: ChatInboxConfig, ticket_id: int
+) -> tuple[ChatSession | None, ChatVisitor | None, Inbox | None]:
+    with Session(engine, expire_on_commit=False) as session:
+        chat = session.scalar(
+            select(ChatSession)
+            .where(ChatSession.ticket_id == ticket_id)
+            .order_by(ChatSession.id.desc())
+            .limit(1)
+        )
+        visitor = session.get(ChatVisitor, chat.visitor_id) if chat else None
+        email_inbox = session.get(Inbox, config.email_inbox_id) if config.email_inbox_id else None
+        return chat, visitor, email_inbox
