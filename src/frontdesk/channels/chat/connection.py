@@ -116,6 +116,8 @@ class VisitorConnection:
         for message in welcome["messages"]:
             self.sent_ids.add(message["id"])
         self.push(welcome)
+        if self.hub is not None:
+            self.hub.watch_visitor(self, claim.key)
         self._watch()
         await self._rules()
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from frontdesk.channels.chat.connection import VisitorConnection
 from frontdesk.channels.chat.frames import chat_frame
-from frontdesk.channels.chat.visitors import render
+from frontdesk.channels.chat.visitors import ChatRef, render
 from frontdesk.models import Agent, ChatSession, Message
 from frontdesk.realtime.bus import Subscription
 from frontdesk.runtime import Frontdesk
@@ -21,6 +21,7 @@ from frontdesk.runtime import Frontdesk
 log = logging.getLogger(__name__)
 BATCH = 500
 MESSAGE_EVENTS = ("message.created", "message.received")
+STARTED = ("chat.waiting", "chat.offline")
 CHAT_EVENTS = ("chat.accepted", "chat.transferred", "chat.ended", "chat.waiting", "chat.offline")
 
 
@@ -29,6 +30,9 @@ class ChatHub:
         self.fd = fd
         self.by_ticket: dict[int, set[VisitorConnection]] = {}
         self.watching: dict[VisitorConnection, int] = {}
+        # Connections of a visitor with no chat yet, found when one starts (another tab,
+        # or the POSTs of the fallback transport, may be the one that starts it).
+        self.by_visitor: dict[str, set[VisitorConnection]] = {}
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -55,11 +59,23 @@ class ChatHub:
     def watch(self, connection: VisitorConnection, ticket_id: int) -> None:
         if self.watching.get(connection) == ticket_id:
             return
-        self.forget(connection)
+        self._unwatch(connection)
         self.watching[connection] = ticket_id
         self.by_ticket.setdefault(ticket_id, set()).add(connection)
 
+    def watch_visitor(self, connection: VisitorConnection, key: str) -> None:
+        self.by_visitor.setdefault(key, set()).add(connection)
+
     def forget(self, connection: VisitorConnection) -> None:
+        if connection.visit is not None:
+            group_of_visitor = self.by_visitor.get(connection.visit.key)
+            if group_of_visitor is not None:
+                group_of_visitor.discard(connection)
+                if not group_of_visitor:
+                    del self.by_visitor[connection.visit.key]
+        self._unwatch(connection)
+
+    def _unwatch(self, connection: VisitorConnection) -> None:
         ticket_id = self.watching.pop(connection, None)
         if ticket_id is not None:
             group = self.by_ticket.get(ticket_id)
@@ -81,6 +97,17 @@ class ChatHub:
                 log.exception("chat events were not delivered; visitors resume on reconnect")
 
     async def _dispatch(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event["type"] in STARTED and event.get("visitor_key") in self.by_visitor:
+                for connection in self.by_visitor[event["visitor_key"]]:
+                    connection.chat = ChatRef(
+                        event["chat_id"],
+                        event["ticket_id"],
+                        event.get("team_id"),
+                        event.get("assignee_id"),
+                        event["type"].removeprefix("chat."),
+                    )
+                    self.watch(connection, event["ticket_id"])
         ours = [e for e in events if e.get("ticket_id") in self.by_ticket]
         if not ours:
             return

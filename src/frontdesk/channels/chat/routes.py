@@ -165,7 +165,8 @@ async def stream(
 async def send(request: Request, inbox_id: int) -> Response:
     """The fallback transport's upstream: one client frame per POST, in a `text/plain`
     body (so browsers send it cross-origin without a preflight), as
-    `{"token": …, "frame": {…}}`. Answers the frames it causes, as a JSON list."""
+    `{"token": …, "frame": {…}, "page": {"url": …, "referrer": …}}`. Answers the frames
+    it causes, as a JSON list."""
     fd: Frontdesk = request.app.state.fd
     origin = request.headers.get("origin")
     await _allowed(request, inbox_id)
@@ -180,7 +181,8 @@ async def send(request: Request, inbox_id: int) -> Response:
         # Every POST speaks for the visitor its token names, as if after a hello.
         if not isinstance(token, str) or read_visitor_token(fd.secret_key, token) is None:
             return problem(401, "Unauthorized", "unknown visitor token", _cors(origin))
-        await connection.receive(json.dumps({"type": "hello", "token": token}))
+        page = envelope.get("page") if isinstance(envelope.get("page"), dict) else None
+        await connection.receive(json.dumps({"type": "hello", "token": token, "page": page}))
         while not connection.outbox.empty():
             connection.outbox.get_nowait()  # the welcome went out on the stream already
     await connection.receive(json.dumps(frame))

@@ -277,6 +277,7 @@ def _start_chat(
         "chat.waiting" if online else "chat.offline",
         ticket=ticket,
         chat_id=chat.id,
+        visitor_key=visitor.key,
         offered_to=targets,
         page_url=chat.page_url,
         referrer=chat.referrer,

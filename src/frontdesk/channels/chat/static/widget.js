@@ -90,7 +90,8 @@
     return text;
   }
 
-  // --- what the browser remembers: the visitor token, the last message seen, unsent messages
+  // --- what the browser remembers: the visitor token and messages not yet acknowledged.
+  // A new page asks for the whole conversation; a reconnect only for what it missed.
   var store = load();
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
@@ -99,7 +100,7 @@
     try { localStorage.setItem(storeKey, JSON.stringify(store)); } catch (e) { /* private mode */ }
   }
   store.pending = store.pending || [];
-  store.lastSeen = store.lastSeen || 0;
+  var lastSeen = 0;
 
   // --- state
   var state = {welcomed: false, online: false, chat: null, config: null, visitor: {},
@@ -130,14 +131,14 @@
     timer = setTimeout(connect, delay);
   }
   function helloFrame() {
-    return {type: "hello", token: store.token || null, last_seen: store.lastSeen, locale: locale,
+    return {type: "hello", token: store.token || null, last_seen: lastSeen, locale: locale,
       page: {url: location.href, referrer: document.referrer || null, title: document.title}};
   }
   function connectStream() {
     var start = store.token ? Promise.resolve() : post(helloFrame());
     start.then(function () {
       var url = base + "/chat/" + inbox + "/stream?token=" + encodeURIComponent(store.token) +
-        "&last_seen=" + store.lastSeen + "&locale=" + locale;
+        "&last_seen=" + lastSeen + "&locale=" + locale;
       source = new EventSource(url);
       source.onmessage = function (event) { receive(JSON.parse(event.data)); };
       source.onerror = function () {
@@ -149,7 +150,8 @@
   function post(frame) {
     return fetch(base + "/chat/" + inbox + "/send", {
       method: "POST", credentials: "omit", headers: {"Content-Type": "text/plain"},
-      body: JSON.stringify({token: store.token || null, frame: frame})
+      body: JSON.stringify({token: store.token || null, frame: frame,
+        page: {url: location.href, referrer: document.referrer || null}})
     }).then(function (r) { return r.json(); }).then(function (frames) {
       (frames || []).forEach(receive);
     });
@@ -202,7 +204,7 @@
   }
   function addMessage(m) {
     state.messages[m.id] = m;
-    if (m.id > store.lastSeen) { store.lastSeen = m.id; save(); }
+    if (m.id > lastSeen) lastSeen = m.id;
     if (m.from === "agent") state.typing = null;
     if (state.open && m.from === "agent") send({type: "read", message_id: m.id});
   }
