@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
         ["bench/ticket_list.py", "--tickets", "2000", "--iterations", "5"],
         ["bench/email_ingest.py", "--messages", "30"],
         [
+            "bench/chat.py",
+            *("--connections", "20", "--chatters", "5", "--messages", "20", "--rate", "20"),
+            *("--steady-rate", "4", "--replies", "3", "--first-messages", "2"),
+        ],
+        [
             "bench/create_tickets.py",
             "--requests",
             "20",

@@ -232,7 +232,7 @@ def _post(
                 )
                 .values(answered_at=tx.now())
             )
-        [frame] = render(tx.session, [received.message])
+        frame = message_frame(received.message, visitor.name)
         agent = tx.session.get(Agent, chat.agent_id) if chat.agent_id else None
         return Posted(
             visit,
