@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -36,6 +37,7 @@ from _common import (
     run_cli,
 )
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_PASSWORD = "a long bench password"
@@ -79,6 +81,11 @@ class Delivery:
 
 
 async def read_visitor(visitor: Visitor, delivery: Delivery | None) -> None:
+    with contextlib.suppress(ConnectionClosed):
+        await _read_visitor(visitor, delivery)
+
+
+async def _read_visitor(visitor: Visitor, delivery: Delivery | None) -> None:
     async for raw in visitor.socket:
         frame = json.loads(raw)
         if frame["type"] == "ack" and delivery is not None:
@@ -386,9 +393,11 @@ def lat_row(label: str, latencies: list[float], extra: str = "") -> list[object]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--connections", type=int, default=1000)
-    parser.add_argument("--chatters", type=int, default=100, help="visitors who send messages")
+    # A visitor may send 10 messages at once, then 1 a second (the rate limit): the load
+    # is spread over many visitors, as it would be in life.
+    parser.add_argument("--chatters", type=int, default=1000, help="visitors who send messages")
     parser.add_argument("--rate", type=float, default=1000.0, help="messages per second")
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument(
         "--steady-rate", type=float, default=50.0, help="a second, gentler rate (5 s of it)"
     )
