@@ -114,8 +114,13 @@ def test_a_transfer_hands_the_chat_with_its_transcript_to_another_agent_or_team(
                 ("agent", False, "Een moment"),
                 ("agent", True, "Billing question, wants to change plan"),
             ]
-            other.post(f"/api/v1/chats/{chat_id}/accept").raise_for_status()
-            assert guest.until(lambda f: f["type"] == "chat" and f["agent"] == "Other_Agent")
+            with agent_events(base, world.other_agent.token) as events:
+                other.post(f"/api/v1/chats/{chat_id}/accept").raise_for_status()
+                assert guest.until(lambda f: f["type"] == "chat" and f["agent"] == "Other_Agent")
+                # The visitor typing now shows to the new owner, in the other team.
+                guest.send({"type": "typing", "active": True})
+                typing = events.until(lambda e: e["type"] == "chat.typing" and e["by"] == "visitor")
+                assert typing["team_id"] == world.team_b
             # The note never reaches the visitor.
             assert not any(f.get("text", "").startswith("Billing") for f in guest.seen)
             # Agent to agent: refused when the colleague has no free seat.

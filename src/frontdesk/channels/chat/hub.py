@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 BATCH = 500
 MESSAGE_EVENTS = ("message.created", "message.received")
 STARTED = ("chat.waiting", "chat.offline")
+# The chat state each chat event leaves behind.
+_STATES = {
+    "waiting": "waiting",
+    "offline": "offline",
+    "accepted": "active",
+    "ended": "ended",
+}
 CHAT_EVENTS = ("chat.accepted", "chat.transferred", "chat.ended", "chat.waiting", "chat.offline")
 
 
@@ -111,6 +119,8 @@ class ChatHub:
         ours = [e for e in events if e.get("ticket_id") in self.by_ticket]
         if not ours:
             return
+        for event in ours:
+            self._follow(event)
         message_ids = [
             int(e["message_id"])
             for e in ours
@@ -122,6 +132,22 @@ class ChatHub:
             for frame in self._frames_for(event, frames, chats):
                 for connection in list(self.by_ticket.get(event["ticket_id"], ())):
                     connection.push(frame)
+
+    def _follow(self, event: dict[str, Any]) -> None:
+        """Keep each connection's idea of its ticket's team and owner current: the visitor's
+        own events (typing, read) are shown to agents by them, and a transfer moves them."""
+        if "team_id" not in event:
+            return
+        state = event["type"].removeprefix("chat.") if event["type"] in CHAT_EVENTS else None
+        for connection in self.by_ticket.get(event["ticket_id"], ()):
+            chat = connection.chat
+            if chat is not None and chat.ticket_id == event["ticket_id"]:
+                connection.chat = replace(
+                    chat,
+                    team_id=event["team_id"],
+                    assignee_id=event.get("assignee_id"),
+                    state=_STATES.get(state or "", chat.state),
+                )
 
     def _frames_for(
         self,
