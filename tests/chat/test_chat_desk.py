@@ -188,6 +188,13 @@ def test_with_nobody_online_the_visitor_leaves_a_message_answered_by_email(
         assert chat["state"] == "offline"
         guest.send({"type": "transcript"})
         assert guest.until("transcript")["email"] == "spela@example.si"
+        for _ in range(2):
+            guest.send({"type": "transcript", "email": "someone@example.org"})
+            assert guest.until("transcript")["email"] == "someone@example.org"
+        # A fourth within the hour is refused: the widget cannot be used to mail-bomb.
+        guest.send({"type": "transcript", "email": "someone@example.org"})
+        refused = guest.until("error")
+        assert (refused["code"], refused["field"]) == ("invalid", "transcript")
     with api(base, world.agent.token) as agent:
         offline = agent.get("/api/v1/chats", params={"state": "offline"}).json()["items"]
         assert offline[0]["visitor"] == {
@@ -199,12 +206,15 @@ def test_with_nobody_online_the_visitor_leaves_a_message_answered_by_email(
         agent.post(
             f"/api/v1/tickets/{ticket_id}/reply", json={"text": "Da, v dveh dneh."}
         ).raise_for_status()
-    assert worker.run_until_idle() == 2
-    by_subject = {m["Subject"]: m for m in smtp.messages}
-    transcript = by_subject["Vaš klepet z nami"]
-    assert transcript["To"] == "spela@example.si"
-    assert "Ali pošiljate v Ljubljano?" in transcript.get_content()
-    [answer] = [m for s, m in by_subject.items() if s != "Vaš klepet z nami"]
+    assert worker.run_until_idle() == 4
+    transcripts = [m for m in smtp.messages if m["Subject"] == "Vaš klepet z nami"]
+    assert [m["To"] for m in transcripts] == [
+        "spela@example.si",
+        "someone@example.org",
+        "someone@example.org",
+    ]
+    assert "Ali pošiljate v Ljubljano?" in transcripts[0].get_content()
+    [answer] = [m for m in smtp.messages if m["Subject"] != "Vaš klepet z nami"]
     assert answer["To"].addresses[0].addr_spec == "spela@example.si"
     assert "Da, v dveh dneh." in answer.get_content()
     with fd.read() as session:

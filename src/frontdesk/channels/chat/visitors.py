@@ -5,9 +5,10 @@ one inbound pipeline, `domain.inbound.receive()`, stored once per client id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,7 @@ from frontdesk.models import (
     Contact,
     ContactIdentity,
     Inbox,
+    Job,
     Message,
     Ticket,
 )
@@ -44,6 +46,7 @@ from frontdesk.runtime import Frontdesk
 
 LIVE_STATES = ("waiting", "active", "offline")
 HISTORY_LIMIT = 500
+TRANSCRIPTS_PER_HOUR = 3
 URL_MAX = 2000
 
 
@@ -416,6 +419,19 @@ def request_transcript(fd: Frontdesk, visit: Visit, email: str | None) -> str:
         if not given:
             raise Invalid("email", "needed to send the transcript")
         _, address = normalize_identity("email", given)
+        since = tx.now() - timedelta(hours=1)
+        recent = tx.session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(
+                Job.kind == "chat_transcript",
+                Job.created_at >= since,
+                Job.payload["visitor_id"].as_integer() == visitor.id,
+            )
+        )
+        if (recent or 0) >= TRANSCRIPTS_PER_HOUR:
+            # Whoever holds the widget could otherwise mail any address again and again.
+            raise Invalid("transcript", "a transcript was sent a moment ago; try again later")
         tx.enqueue(
             "chat_transcript",
             {"visitor_id": visitor.id, "to": address, "email_inbox_id": config.email_inbox_id},
