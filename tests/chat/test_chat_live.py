@@ -205,3 +205,24 @@ def test_pages_of_other_origins_are_refused_unless_the_inbox_allows_them(
         assert ok.hello()["type"] == "welcome"
     with pytest.raises(InvalidStatus), visitor(base, open_inbox, origin="https://evil.example"):
         pass
+
+
+def test_a_visitors_other_tab_sees_the_chat_start_and_every_message_once(
+    world: World, base: str
+) -> None:
+    inbox = chat_inbox(world.fd)
+    with visitor(base, inbox) as first:
+        token = first.hello()["token"]
+        with visitor(base, inbox) as second:
+            second.hello(token=token)
+            ack = first.write("Labdien! Vai varu mainīt izmēru?")
+            got = second.until("message")
+            assert (got["id"], got["client_id"]) == (ack["id"], ack["client_id"])
+            chat = second.until("chat")
+            assert chat["state"] == "offline"
+            again = second.write("Un vēl viens jautājums")
+            assert first.until(lambda f: f["type"] == "message" and f["id"] == again["id"])
+            first.send({"type": "ping"})
+            first.until("pong")
+            ids = [f["id"] for f in first.seen if f["type"] == "message"]
+            assert len(ids) == len(set(ids)) == 2

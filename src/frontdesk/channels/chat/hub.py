@@ -121,10 +121,14 @@ class ChatHub:
             return
         for event in ours:
             self._follow(event)
+        # A visitor's own message is already on its connection (with the ack): it is read
+        # again only for connections that lack it, such as the visitor's other tabs.
         message_ids = [
             int(e["message_id"])
             for e in ours
-            if e["type"] in MESSAGE_EVENTS and not e.get("internal")
+            if e["type"] in MESSAGE_EVENTS
+            and not e.get("internal")
+            and any(e["message_id"] not in c.sent_ids for c in self.by_ticket[e["ticket_id"]])
         ]
         chat_ids = [int(e["chat_id"]) for e in ours if e["type"] in CHAT_EVENTS]
         frames, chats = await asyncio.to_thread(self._load, message_ids, chat_ids)
