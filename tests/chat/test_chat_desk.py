@@ -272,6 +272,9 @@ def test_the_event_stream_and_posted_frames_carry_a_chat_where_websockets_are_bl
 ) -> None:
     fd = world.fd
     inbox = chat_inbox(fd, allowed_origins=["https://shop.example"])
+    elsewhere = chat_inbox(fd)
+    with visitor(base, elsewhere) as stranger:
+        other_token = stranger.hello()["token"]
     set_online(fd, world.agent.id)
     origin = {"Origin": "https://shop.example"}
     with httpx.Client(base_url=base, timeout=30, headers=origin) as web:
@@ -344,7 +347,9 @@ def test_the_event_stream_and_posted_frames_carry_a_chat_where_websockets_are_bl
             ).status_code
             == 403
         )
-        bad = web.post(
-            f"/chat/{inbox}/send", content=json.dumps({"token": "nope", "frame": {"type": "ping"}})
-        )
-        assert bad.status_code == 401
+        for wrong in ("nope", other_token):  # made up, or another inbox's visitor
+            bad = web.post(
+                f"/chat/{inbox}/send",
+                content=json.dumps({"token": wrong, "frame": {"type": "ping"}}),
+            )
+            assert bad.status_code == 401

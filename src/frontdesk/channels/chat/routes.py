@@ -179,7 +179,8 @@ async def send(request: Request, inbox_id: int) -> Response:
         return problem(400, "Malformed frame", 'send {"token": …, "frame": {…}}', _cors(origin))
     if not isinstance(frame, dict) or frame.get("type") != "hello":
         # Every POST speaks for the visitor its token names, as if after a hello.
-        if not isinstance(token, str) or read_visitor_token(fd.secret_key, token) is None:
+        claim = read_visitor_token(fd.secret_key, token) if isinstance(token, str) else None
+        if claim is None or claim.inbox_id != inbox_id:
             return problem(401, "Unauthorized", "unknown visitor token", _cors(origin))
         page = envelope.get("page") if isinstance(envelope.get("page"), dict) else None
         await connection.receive(json.dumps({"type": "hello", "token": token, "page": page}))
