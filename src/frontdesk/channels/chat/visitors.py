@@ -123,9 +123,7 @@ def welcome(fd: Frontdesk, visit: Visit, after_id: int) -> tuple[dict[str, Any],
         return frame, ref
 
 
-def visitor_messages(
-    session: Session, visit: Visit, after_id: int, *, ids: list[int] | None = None
-) -> list[dict[str, Any]]:
+def visitor_messages(session: Session, visit: Visit, after_id: int) -> list[dict[str, Any]]:
     """The visitor's own conversation only: tickets of this inbox threaded on their key."""
     query = (
         select(Message)
@@ -137,12 +135,11 @@ def visitor_messages(
             Message.is_auto.is_(False),
             Message.id > after_id,
         )
-        .order_by(Message.id)
+        # A new page gets the latest messages; a reconnect the ones after its last.
+        .order_by(Message.id.desc() if after_id == 0 else Message.id)
         .limit(HISTORY_LIMIT)
     )
-    if ids is not None:
-        query = query.where(Message.id.in_(ids))
-    messages = list(session.scalars(query))
+    messages = sorted(session.scalars(query), key=lambda m: m.id)
     return render(session, messages)
 
 
