@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from frontdesk.channels.chat import invitations, visitors
+from frontdesk.channels.chat import invitations, transcript, visitors
 from frontdesk.channels.chat.frames import error_frame
 from frontdesk.channels.chat.protocol import (
     MAX_ATTACHMENTS,
@@ -166,7 +166,7 @@ class VisitorConnection:
     async def transcript(self, frame: dict[str, Any]) -> None:
         assert self.visit is not None
         email = text_field(frame, "email", required=False, limit=320).strip() or None
-        to = await asyncio.to_thread(visitors.request_transcript, self.fd, self.visit, email)
+        to = await asyncio.to_thread(transcript.request_transcript, self.fd, self.visit, email)
         self.push({"type": "transcript", "email": to})
 
     async def page(self, frame: dict[str, Any]) -> None:

@@ -5,10 +5,9 @@ one inbound pipeline, `domain.inbound.receive()`, stored once per client id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +23,7 @@ from frontdesk.channels.chat.frames import (
 from frontdesk.channels.chat.tokens import UploadClaim
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.contacts import IdentityRef, find_by_identity, resolve_sender
-from frontdesk.domain.errors import Invalid, NotFound
+from frontdesk.domain.errors import NotFound
 from frontdesk.domain.identities import normalize_identity
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.text import check_text
@@ -38,7 +37,6 @@ from frontdesk.models import (
     Contact,
     ContactIdentity,
     Inbox,
-    Job,
     Message,
     Ticket,
 )
@@ -46,7 +44,6 @@ from frontdesk.runtime import Frontdesk
 
 LIVE_STATES = ("waiting", "active", "offline")
 HISTORY_LIMIT = 500
-TRANSCRIPTS_PER_HOUR = 3
 URL_MAX = 2000
 
 
@@ -401,41 +398,6 @@ def mark_read(fd: Frontdesk, visit: Visit, message_id: int) -> ChatRef | None:
         chat.visitor_read_id = message_id
         tx.emit("chat.read", ticket=ticket, chat_id=chat.id, by="visitor", message_id=message_id)
         return ChatRef.of(chat, ticket)
-
-
-def request_transcript(fd: Frontdesk, visit: Visit, email: str | None) -> str:
-    """Queue the conversation to be emailed to the visitor; answers the address used."""
-    with fd.transaction() as tx:
-        _, config = chat_inbox(tx.session, visit.inbox_id)
-        if config.email_inbox_id is None:
-            raise Invalid("transcript", "this chat does not send transcripts")
-        visitor = tx.session.get(ChatVisitor, visit.visitor_id) if visit.visitor_id else None
-        if visitor is None:
-            raise Invalid("transcript", "there is no conversation yet")
-        given = email or visitor.email
-        if not given:
-            raise Invalid("email", "needed to send the transcript")
-        _, address = normalize_identity("email", given)
-        since = tx.now() - timedelta(hours=1)
-        recent = tx.session.scalar(
-            select(func.count())
-            .select_from(Job)
-            .where(
-                Job.kind == "chat_transcript",
-                Job.created_at >= since,
-                Job.payload["visitor_id"].as_integer() == visitor.id,
-            )
-        )
-        if (recent or 0) >= TRANSCRIPTS_PER_HOUR:
-            # Whoever holds the widget could otherwise mail any address again and again.
-            raise Invalid("transcript", "a transcript was sent a moment ago; try again later")
-        tx.enqueue(
-            "chat_transcript",
-            {"visitor_id": visitor.id, "to": address, "email_inbox_id": config.email_inbox_id},
-            max_attempts=8,
-        )
-        tx.audit(SYSTEM, "chat.transcript_requested", "contact", visitor.contact_id, {})
-        return address
 
 
 def _url(value: str | None, field: str) -> str | None:
