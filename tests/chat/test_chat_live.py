@@ -145,6 +145,14 @@ def test_bad_frames_get_clear_errors_and_the_connection_goes_on(world: World, ba
         eve.socket.send(b"\x00\x01")
         assert eve.next()["code"] == "binary_frame"
         assert eve.write("Still here")["type"] == "ack"
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'frontdesk_messages_received_total{channel="chat"}' in metrics
+        sockets = next(
+            line
+            for line in metrics.splitlines()
+            if line.startswith("frontdesk_chat_visitor_sockets ")
+        )
+        assert float(sockets.split()[1]) >= 1
     assert count(world.fd, Message) == 1
 
 

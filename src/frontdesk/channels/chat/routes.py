@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Respon
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from frontdesk import metrics
 from frontdesk.api.problems import problem
 from frontdesk.channels.chat.config import ChatInboxConfig
 from frontdesk.channels.chat.connection import Closed, VisitorConnection
@@ -82,6 +83,7 @@ async def socket(websocket: WebSocket, inbox_id: int) -> None:
         return
     await websocket.accept()
     connection = VisitorConnection(fd, hub_for(websocket.app), inbox_id)
+    metrics.CHAT_SOCKETS.inc()
 
     async def read(group: TaskGroup) -> None:
         with contextlib.suppress(WebSocketDisconnect):
@@ -112,6 +114,7 @@ async def socket(websocket: WebSocket, inbox_id: int) -> None:
             group.start_soon(read, group)
             group.start_soon(write, group)
     finally:
+        metrics.CHAT_SOCKETS.dec()
         connection.close()
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from frontdesk import metrics
 from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
 from frontdesk.channels.chat.capacity import anyone_online, offer_targets
 from frontdesk.channels.chat.config import LANGUAGES, ChatInboxConfig
@@ -218,6 +219,10 @@ def _post(
             ),
         )
         ticket = received.ticket
+        if not received.duplicate:
+            metrics.MESSAGES_RECEIVED.labels("chat").inc()
+            if received.ticket_created:
+                metrics.TICKETS_CREATED.labels("chat").inc()
         chat = _open_chat(tx, visitor.id, ticket.id)
         if chat is None:
             chat = _start_chat(tx, fd, inbox, visitor, ticket, visit)
