@@ -320,7 +320,7 @@ def test_the_event_stream_and_posted_frames_carry_a_chat_where_websockets_are_bl
         assert attachment["filename"] == "čeks.txt"
         got = web.get(f"/chat/{inbox}/files/{attachment['id']}", params={"token": token})
         assert got.content == "Rēķins Nr. 7".encode()
-        chat_id = with_file[2]["id"]
+        chat_id = ack[2]["id"]  # the chat the first message started
         with api(base, world.agent.token) as agent:
             agent.post(f"/api/v1/chats/{chat_id}/accept").raise_for_status()
             with web.stream(

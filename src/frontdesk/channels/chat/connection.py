@@ -139,11 +139,15 @@ class VisitorConnection:
         posted = await asyncio.to_thread(
             visitors.post_message, self.fd, self.visit, cid, text, claims
         )
-        self.visit, self.chat = posted.visit, posted.chat
+        before, self.visit, self.chat = self.chat, posted.visit, posted.chat
         self._watch()
         self.push(posted.ack)
         self.push(posted.message)
-        self.push(posted.chat_frame)
+        if before is None or (before.chat_id, before.state) != (
+            posted.chat.chat_id,
+            posted.chat.state,
+        ):
+            self.push(posted.chat_frame)  # a chat started (or came back): say which
 
     async def typing(self, frame: dict[str, Any]) -> None:
         if self.chat is None:
