@@ -1,5 +1,7 @@
-"""The floor for the HTTP benchmarks: a bare Starlette app whose one JSON POST endpoint
-parses the body and answers 201, served by uvicorn with the settings `frontdesk serve` uses.
+"""The floor for the HTTP and WebSocket benchmarks: a bare Starlette app, served by uvicorn
+with the settings `frontdesk serve` uses. Its JSON POST endpoint parses the body and answers
+201; `/echo` sends each WebSocket frame back; `/relay/visitor` hands each frame to every
+socket connected on `/relay/agent` (the least a chat server must do).
 
     uv run python bench/_floor_app.py --port 8123
 """
@@ -13,7 +15,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 _ids = itertools.count(1)
 
@@ -28,10 +31,46 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+async def echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
+_agents: set[WebSocket] = set()
+
+
+async def relay_agent(websocket: WebSocket) -> None:
+    await websocket.accept()
+    _agents.add(websocket)
+    try:
+        while True:
+            await websocket.receive_text()
+    except WebSocketDisconnect:
+        _agents.discard(websocket)
+
+
+async def relay_visitor(websocket: WebSocket) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            text = await websocket.receive_text()
+            for agent in list(_agents):
+                await agent.send_text(text)
+    except WebSocketDisconnect:
+        pass
+
+
 app = Starlette(
     routes=[
         Route("/api/v1/tickets", create, methods=["POST"]),
         Route("/healthz", healthz),
+        WebSocketRoute("/echo", echo),
+        WebSocketRoute("/relay/agent", relay_agent),
+        WebSocketRoute("/relay/visitor", relay_visitor),
     ]
 )
 

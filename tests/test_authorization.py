@@ -18,8 +18,11 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
+from frontdesk.channels.chat.desk import accept, set_capacity
+from frontdesk.channels.chat.tokens import VisitorClaim, new_visitor_key, visitor_token
+from frontdesk.channels.chat.visitors import Visit, post_message
 from frontdesk.domain import agents
-from frontdesk.domain.actors import SYSTEM
+from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.contacts import IdentityRef, add_identity, create_contact
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.portal import issue_signin_token
@@ -78,6 +81,22 @@ POST   /api/v1/inboxes/{inbox_id}/email/postmark              401   401   401   
 GET    /api/v1/tokens                                         200   200   200   200   403   403   401
 POST   /api/v1/tokens                                         201   201   201   201   403   403   401
 DELETE /api/v1/tokens/{token_id}                              204   204   204   204   403   403   401
+# live chat, the agent's side (the chats are in team A)
+GET    /api/v1/chats                                          200   200   200   200   403   403   401
+GET    /api/v1/chats/{chat_id}                                200   200   404   200   403   403   401
+POST   /api/v1/chats/{chat_id}/accept                         200   200   404   403   403   403   401
+POST   /api/v1/chats/{chat_id}/reply                          201   201   404   403   403   403   401
+POST   /api/v1/chats/{chat_id}/typing                         204   204   404   403   403   403   401
+POST   /api/v1/chats/{chat_id}/read                           200   200   404   200   403   403   401
+POST   /api/v1/chats/{chat_id}/transfer                       200   200   404   403   403   403   401
+POST   /api/v1/chats/{chat_id}/end                            200   200   404   403   403   403   401
+PUT    /api/v1/agents/{agent_id}/chat-capacity                200   403   403   403   403   403   401
+# the chat widget: a visitor token, not a member, decides (a stranger's file is not found)
+GET    /chat/widget.js                                        200   200   200   200   200   200   200
+POST   /chat/{inbox_id}/send                                  200   200   200   200   200   200   200
+GET    /chat/{inbox_id}/stream                                401   401   401   401   401   401   401
+POST   /chat/{inbox_id}/upload                                201   201   201   201   201   201   201
+GET    /chat/{inbox_id}/files/{attachment_id}                 404   404   404   404   404   404   404
 # operations (admin only)
 GET    /api/v1/jobs                                           200   403   403   403   403   403   401
 GET    /api/v1/jobs/counts                                    200   403   403   403   403   403   401
@@ -188,7 +207,7 @@ MEMBERS = (
     "other_customer",
     "anonymous",
 )
-WEBSOCKETS = {"/api/v1/events"}  # tested on their own, below
+WEBSOCKETS = {"/api/v1/events", "/chat/{inbox_id}/socket"}  # tested on their own, below
 PASSWORD = "a long enough password"
 
 
@@ -228,6 +247,7 @@ class Call:
     json: Any = None
     form: dict[str, str] | None = None
     query: dict[str, str] | None = None
+    more: dict[str, Any] = field(default_factory=dict)  # content or files
 
 
 @dataclass
@@ -246,6 +266,7 @@ class Place:
     made: dict[str, int] = field(default_factory=dict)  # made on first use by fixed()
     email_inbox_id: int = 0  # made on first use by email_inbox()
     kb_ids: dict[str, int] = field(default_factory=dict)  # made on first use by kb()
+    chat_inbox_id: int = 0  # made on first use by chat_params()
 
     def calls(self, member: Member) -> dict[tuple[str, str], Call]:
         """A request per route, with fresh objects where a call uses one up (a merged
@@ -321,6 +342,38 @@ class Place:
             ("GET", "/api/v1/tokens"): Call(),
             ("POST", "/api/v1/tokens"): Call(json={"name": "laptop"}),
             ("DELETE", "/api/v1/tokens/{token_id}"): Call({"token_id": self.fresh_token(member)}),
+            ("GET", "/api/v1/chats"): Call(),
+            ("GET", "/api/v1/chats/{chat_id}"): Call({"chat_id": self.chat()}),
+            ("POST", "/api/v1/chats/{chat_id}/accept"): Call({"chat_id": self.chat()}),
+            ("POST", "/api/v1/chats/{chat_id}/reply"): Call(
+                {"chat_id": self.chat(accepted=True, by=member)}, {"text": "Ճիշտ է"}
+            ),
+            ("POST", "/api/v1/chats/{chat_id}/typing"): Call({"chat_id": self.chat()}, {}),
+            ("POST", "/api/v1/chats/{chat_id}/read"): Call(
+                {"chat_id": self.chat()}, {"message_id": 1}
+            ),
+            ("POST", "/api/v1/chats/{chat_id}/transfer"): Call(
+                {"chat_id": self.chat(accepted=True)}, {"team_id": w.team_a}
+            ),
+            ("POST", "/api/v1/chats/{chat_id}/end"): Call({"chat_id": self.chat()}),
+            ("PUT", "/api/v1/agents/{agent_id}/chat-capacity"): Call(
+                {"agent_id": self.staff}, {"max_chats": 4}
+            ),
+            ("GET", "/chat/widget.js"): Call(),
+            ("POST", "/chat/{inbox_id}/send"): Call(
+                self.chat_params(), more={"content": '{"frame": {"type": "hello"}}'}
+            ),
+            ("GET", "/chat/{inbox_id}/stream"): Call(
+                self.chat_params(), more={"params": {"token": "made-up"}}
+            ),
+            ("POST", "/chat/{inbox_id}/upload"): Call(
+                self.chat_params(),
+                more={"data": {"token": self.stranger()}, "files": {"file": ("a.txt", b"a")}},
+            ),
+            ("GET", "/chat/{inbox_id}/files/{attachment_id}"): Call(
+                self.chat_params() | {"attachment_id": self.attachment},
+                more={"params": {"token": self.stranger()}},
+            ),
             ("GET", "/api/v1/jobs"): Call(),
             ("GET", "/api/v1/jobs/counts"): Call(),
             ("POST", "/api/v1/jobs/{job_id}/retry"): Call({"job_id": self.dead_job()}),
@@ -609,6 +662,35 @@ class Place:
                 ).id
         return self.email_inbox_id
 
+    def chat_params(self) -> dict[str, Any]:
+        if not self.chat_inbox_id:
+            with self.world.fd.transaction() as tx:
+                self.chat_inbox_id = create_inbox(
+                    tx, SYSTEM, name="Chat", kind="chat", config={}, team_id=self.world.team_a
+                ).id
+                set_capacity(tx, SYSTEM, self.world.admin.id, 50)
+                agents.update_agent(tx, SYSTEM, self.world.admin.id, {"availability": "online"})
+        return {"inbox_id": self.chat_inbox_id}
+
+    def stranger(self) -> str:
+        """A token of a new visitor of the chat inbox."""
+        claim = VisitorClaim(self.chat_params()["inbox_id"], new_visitor_key())
+        return visitor_token(self.world.fd.secret_key, claim)
+
+    def chat(self, *, accepted: bool = False, by: Member | None = None) -> int:
+        """A new waiting chat of team A; accepted when asked, by `by` if they are a full
+        agent of team A (only the chat's own agent replies), else by the admin."""
+        fd = self.world.fd
+        visit = Visit(self.chat_params()["inbox_id"], new_visitor_key())
+        chat_id = post_message(fd, visit, "c1", "Բարև", []).chat.chat_id
+        if accepted:
+            taker = Actor("agent", self.world.admin.id, "admin")
+            if by is not None and by.kind == "agent":
+                taker = Actor("agent", by.id, "agent", frozenset({self.world.team_a}))
+            with fd.transaction() as tx:
+                accept(tx, taker, chat_id, 50)
+        return chat_id
+
     def fresh_contacts(self, name: str) -> tuple[int, int]:
         with self.world.fd.transaction() as tx:
             a = create_contact(tx, SYSTEM, {"name": f"A of {name}"}, [])
@@ -720,13 +802,8 @@ def test_every_route_answers_each_member_as_the_table_says(world: World, place: 
                 continue
             call = calls[(method, path)]
             with acting_as(member, ip) as client:
-                response = client.request(
-                    method,
-                    path.format(**call.params),
-                    json=call.json,
-                    data=call.form,
-                    params=call.query,
-                )
+                sent = {"json": call.json, "data": call.form, "params": call.query, **call.more}
+                response = client.request(method, path.format(**call.params), **sent)
             want = EXPECTED[(method, path)][member.name]
             if response.status_code != want:
                 wrong.append(

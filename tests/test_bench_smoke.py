@@ -40,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
             "sqlite",
         ],
         [
+            "bench/chat.py",
+            *("--connections", "20", "--chatters", "5", "--messages", "20", "--rate", "20"),
+            *("--steady-rate", "4", "--replies", "3", "--first-messages", "2"),
+        ],
+        [
             "bench/create_tickets.py",
             "--requests",
             "20",

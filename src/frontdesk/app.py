@@ -30,6 +30,8 @@ from frontdesk.api.routes import (
 )
 from frontdesk.api.routes.email_inbound import router as email_inbound_router
 from frontdesk.automation.schedule import ensure_minute_tick
+from frontdesk.channels.chat import api as chat_api
+from frontdesk.channels.chat import routes as chat_routes
 from frontdesk.channels.services import start_services, stop_services
 from frontdesk.config import Settings
 from frontdesk.db.engine import migrate
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         try:
             yield
         finally:
+            if getattr(app.state, "chat_hub", None) is not None:
+                await app.state.chat_hub.stop()
             stop_services(services)
             pool.stop()
             await fd.bus.stop()
@@ -91,10 +95,12 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         promises.router,
         automation.router,
         kb_api.router,
+        chat_api.router,
     ):
         app.include_router(router, prefix=api)
     app.include_router(system.router)
     app.include_router(kb_portal.router)
+    app.include_router(chat_routes.router)  # the widget's routes, outside the agent API
     app.add_middleware(
         SessionMiddleware,
         secret_key=fd.secret_key,

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
             raise ValueError("name at least one language, e.g. en,el")
         return ",".join(codes)
 
+    # Chats an agent takes at once, unless set for that agent (most handle 2-3).
+    chat_capacity: Annotated[int, Field(ge=1, le=50)] = 3
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:

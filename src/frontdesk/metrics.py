@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Histogram(
     "frontdesk_http_request_seconds",
@@ -16,3 +16,4 @@ MESSAGES_RECEIVED = Counter(
 TICKETS_CREATED = Counter("frontdesk_tickets_created_total", "Tickets opened", ["channel"])
 JOBS = Counter("frontdesk_jobs_total", "Jobs run, by kind and outcome", ["kind", "outcome"])
 EVENTS_PUBLISHED = Counter("frontdesk_events_published_total", "Events published", ["type"])
+CHAT_SOCKETS = Gauge("frontdesk_chat_visitor_sockets", "Chat visitors connected to this process")

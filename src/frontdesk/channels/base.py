@@ -117,6 +117,7 @@ class ChannelAdapter(Protocol):
 # kind → "module:Class", imported on first use so that unused channels cost nothing.
 CHANNELS: dict[str, str] = {
     "api": "frontdesk.channels.api:ApiChannel",
+    "chat": "frontdesk.channels.chat.adapter:ChatChannel",
     "email": "frontdesk.channels.email.adapter:EmailChannel",
 }
 

@@ -18,6 +18,7 @@ HANDLERS: dict[str, str] = {
     "minute_tick": "frontdesk.automation.schedule:minute_tick",
     "automation_webhook": "frontdesk.automation.webhook:call_webhook",
     "sla_recompute": "frontdesk.sla.admin:recompute_job",
+    "chat_transcript": "frontdesk.channels.chat.transcript:send_transcript",
 }
 
 

@@ -3,10 +3,12 @@
 from frontdesk.models.agents import ROLES, Agent, ApiToken, Team, team_members
 from frontdesk.models.audit import AuditEntry
 from frontdesk.models.automation import Macro, TimeRule, TimeRuleRun, Trigger
+from frontdesk.models.chat import ChatCapacity, ChatInvitation, ChatSession, ChatVisitor
 from frontdesk.models.contacts import Contact, ContactIdentity, Organization
 from frontdesk.models.followups import InboxFollowUpPolicy, Promise, TicketFollowUp
 from frontdesk.models.inboxes import Inbox
 from frontdesk.models.jobs import Job
+from frontdesk.models.kb import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion, KbVote
 from frontdesk.models.routing import (
     AgentCapacity,
     AgentSkill,
@@ -14,9 +16,8 @@ from frontdesk.models.routing import (
     RoutingQueueEntry,
     TicketTransfer,
 )
-from frontdesk.models.sla import BusinessCalendar, SlaEvent, SlaPolicy
-from frontdesk.models.kb import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion, KbVote
 from frontdesk.models.search import SearchDocument, SearchState
+from frontdesk.models.sla import BusinessCalendar, SlaEvent, SlaPolicy
 from frontdesk.models.tickets import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -40,29 +41,31 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "BusinessCalendar",
+    "ChatCapacity",
+    "ChatInvitation",
+    "ChatSession",
+    "ChatVisitor",
     "Contact",
     "ContactIdentity",
     "Inbox",
     "InboxFollowUpPolicy",
     "Job",
-    "Macro",
-    "Message",
-    "Organization",
-    "Promise",
-    "RoutingConfig",
-    "RoutingQueueEntry",
-    "SlaEvent",
-    "SlaPolicy",
     "KbArticle",
     "KbCategory",
     "KbSection",
     "KbTranslation",
     "KbVersion",
     "KbVote",
+    "Macro",
     "Message",
     "Organization",
+    "Promise",
+    "RoutingConfig",
+    "RoutingQueueEntry",
     "SearchDocument",
     "SearchState",
+    "SlaEvent",
+    "SlaPolicy",
     "Team",
     "Ticket",
     "TicketFollowUp",
