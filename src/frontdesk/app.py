@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from frontdesk import __version__, metrics
+from frontdesk import __version__, metrics, web
 from frontdesk.api import problems
 from frontdesk.api.routes import auth, contacts, directory, inbound, portal, system, tickets
 from frontdesk.api.routes.email_inbound import router as email_inbound_router
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
     ):
         app.include_router(router, prefix=api)
     app.include_router(system.router)
+    web.install(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=fd.secret_key,

@@ -118,6 +118,7 @@ class ChannelAdapter(Protocol):
 CHANNELS: dict[str, str] = {
     "api": "frontdesk.channels.api:ApiChannel",
     "email": "frontdesk.channels.email.adapter:EmailChannel",
+    "webform": "frontdesk.channels.webform:WebFormChannel",
 }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import Session, lazyload
 
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
@@ -38,6 +38,36 @@ def get_contact(tx: Tx, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
     return contact
+
+
+def search_contacts(
+    session: Session,
+    q: str | None,
+    *,
+    organization: int | None = None,
+    limit: int = 25,
+    after: int | None = None,
+) -> tuple[list[Contact], bool]:
+    """Contacts whose name or one of whose addresses contains `q`, by id; returns a page
+    and whether more follow."""
+    query = select(Contact).where(Contact.merged_into_id.is_(None))
+    if q:
+        query = query.where(
+            or_(
+                Contact.name.icontains(q, autoescape=True),
+                Contact.id.in_(
+                    select(ContactIdentity.contact_id).where(
+                        ContactIdentity.address.icontains(q, autoescape=True)
+                    )
+                ),
+            )
+        )
+    if organization is not None:
+        query = query.where(Contact.organization_id == organization)
+    if after is not None:
+        query = query.where(Contact.id > after)
+    rows = list(session.scalars(query.order_by(Contact.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def find_by_identity(tx: Tx, kind: str, address: str) -> Contact | None:

@@ -1,0 +1,194 @@
+"""What the agent workspace reads and changes in bulk: a ticket's whole story (timeline and
+customer), the directory the pickers show, and bulk changes of many tickets.
+
+Every read here costs a fixed number of queries, whatever the number of messages or
+tickets, so that no page turns into one query per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, lazyload
+
+from frontdesk.domain import tickets
+from frontdesk.domain.access import ticket_filter
+from frontdesk.domain.actors import Actor
+from frontdesk.domain.errors import Invalid
+from frontdesk.domain.tx import Tx
+from frontdesk.models import (
+    OPEN_STATUSES,
+    Agent,
+    AuditEntry,
+    Contact,
+    Inbox,
+    Message,
+    Organization,
+    Team,
+    Ticket,
+)
+
+# Audit actions the timeline leaves out: the message itself already shows them.
+_SHOWN_AS_MESSAGES = {"ticket.replied", "ticket.note_added", "ticket.created"}
+BULK_ACTIONS = ("assign", "status", "priority", "tag")
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Agents, teams and inboxes by id: small tables, read once per page."""
+
+    agents: dict[int, Agent]
+    teams: dict[int, Team]
+    inboxes: dict[int, Inbox]
+
+    def agent_name(self, agent_id: int | None) -> str:
+        agent = self.agents.get(agent_id) if agent_id is not None else None
+        return agent.name if agent else ""
+
+    @property
+    def assignable(self) -> list[Agent]:
+        return [a for a in self.agents.values() if a.is_active and a.role != "light_agent"]
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: Literal["message", "event"]
+    message: Message | None = None
+    event: AuditEntry | None = None
+
+
+@dataclass
+class CustomerPanel:
+    contact: Contact
+    organization: Organization | None
+    open_tickets: list[Ticket] = field(default_factory=list)
+    past_tickets: list[Ticket] = field(default_factory=list)
+
+
+@dataclass
+class TicketStory:
+    ticket: Ticket
+    timeline: list[TimelineItem]
+    customer: CustomerPanel
+    last_message_id: int
+
+
+def directory(session: Session) -> Directory:
+    agents = {a.id: a for a in session.scalars(select(Agent).order_by(Agent.name))}
+    teams = {t.id: t for t in session.scalars(select(Team).order_by(Team.name))}
+    inboxes = {i.id: i for i in session.scalars(select(Inbox).order_by(Inbox.name))}
+    return Directory(agents, teams, inboxes)
+
+
+def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> TicketStory:
+    """The ticket, every message and change on it in order, and the customer beside it."""
+    ticket = tickets.get_ticket(tx, actor, ticket_id)
+    session = tx.session
+    query = (
+        select(Message)
+        .where(Message.ticket_id == ticket.id)
+        .options(lazyload(Message.author_contact), lazyload(Message.ticket))
+        .order_by(Message.id)
+    )
+    if not actor.is_agent:
+        query = query.where(Message.is_internal.is_(False))
+    messages = list(session.scalars(query))
+    items = [TimelineItem(m.created_at, "message", message=m) for m in messages]
+    if actor.is_agent:
+        events = session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.ticket_id == ticket.id,
+                AuditEntry.action.not_in(sorted(_SHOWN_AS_MESSAGES)),
+            )
+            .order_by(AuditEntry.id)
+        )
+        items += [TimelineItem(e.at, "event", event=e) for e in events]
+    items.sort(key=lambda item: (item.at, item.kind == "event"))
+    return TicketStory(
+        ticket=ticket,
+        timeline=items,
+        customer=customer_panel(tx, actor, ticket.contact_id, exclude=ticket.id, limit=others),
+        last_message_id=messages[-1].id if messages else 0,
+    )
+
+
+def customer_panel(
+    tx: Tx, actor: Actor, contact_id: int, *, exclude: int | None = None, limit: int = 10
+) -> CustomerPanel:
+    """The customer and their other tickets on any channel that the actor may see."""
+    session = tx.session
+    contact = session.get_one(Contact, contact_id)
+    org = session.get(Organization, contact.organization_id) if contact.organization_id else None
+    query = (
+        select(Ticket)
+        .where(Ticket.contact_id == contact.id, ticket_filter(actor))
+        .options(lazyload(Ticket.contact))
+        .order_by(Ticket.id.desc())
+        .limit(limit * 2)
+    )
+    if exclude is not None:
+        query = query.where(Ticket.id != exclude)
+    panel = CustomerPanel(contact, org)
+    for other in session.scalars(query):
+        bucket = panel.open_tickets if other.status in OPEN_STATUSES else panel.past_tickets
+        if len(bucket) < limit:
+            bucket.append(other)
+    return panel
+
+
+def newer_customer_messages(tx: Tx, actor: Actor, ticket_id: int, after_id: int) -> int:
+    """How many customer messages arrived after the one the agent last saw: a reply
+    written against an older view is held back so the agent can read them first."""
+    ticket = tickets.get_ticket(tx, actor, ticket_id)
+    return int(
+        tx.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.id > after_id,
+                Message.direction == "in",
+            )
+        )
+        or 0
+    )
+
+
+def with_contacts() -> tuple[Any, ...]:
+    """Load options for ticket lists: the contact in the same query, not its identities."""
+    return (joinedload(Ticket.contact).lazyload(Contact.identities),)
+
+
+def bulk_change(
+    tx: Tx, actor: Actor, ticket_ids: list[int], action: str, value: str
+) -> list[Ticket]:
+    """Apply one change to many tickets, each through its own domain action, all in the
+    caller's transaction: every ticket changes or none does."""
+    if action not in BULK_ACTIONS:
+        raise Invalid("action", f"must be one of {', '.join(BULK_ACTIONS)}")
+    if not ticket_ids:
+        raise Invalid("ticket_ids", "choose at least one ticket")
+    changed = []
+    for ticket_id in ticket_ids:
+        if action == "assign":
+            assignee = None if value in ("", "none") else _int(value, "value")
+            changed.append(tickets.assign(tx, actor, ticket_id, assignee))
+        elif action in ("status", "priority"):
+            changed.append(tickets.update_ticket(tx, actor, ticket_id, {action: value}))
+        else:
+            ticket = tickets.get_ticket(tx, actor, ticket_id)
+            tags = [*ticket.tags, *value.split()]
+            changed.append(tickets.update_ticket(tx, actor, ticket_id, {"tags": tags}))
+    return changed
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid(name, "must be a number") from None

@@ -1,0 +1,114 @@
+"""Signing agents in and out, and the language switch."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from frontdesk.api.routes.auth import limiter
+from frontdesk.domain.agents import authenticate_password
+from frontdesk.web.i18n import LANGUAGES, translations
+from frontdesk.web.pages import Viewer, fd_of, language_of, redirect, render, viewer
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(value: str | None, default: str = "/inbox") -> str:
+    """Only a path on this site: never an open redirect to another one."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+@router.get("/", response_model=None)
+async def home(who: Annotated[Viewer, Depends(viewer)]) -> RedirectResponse:
+    if who.actor is not None and who.actor.type == "contact":
+        return redirect("/portal/tickets")
+    return redirect("/inbox" if who.is_agent else "/login")
+
+
+@router.get("/login", response_model=None)
+async def login_page(
+    request: Request, who: Annotated[Viewer, Depends(viewer)], next: str | None = None
+) -> HTMLResponse | RedirectResponse:
+    if who.is_agent:
+        return redirect(safe_next(next))
+    return render(request, "login.html", next=safe_next(next), email="", error=None, notice=None)
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=2000)] = "/inbox",
+) -> HTMLResponse | RedirectResponse:
+    _ = translations(language_of(request)).gettext
+    keys = (
+        f"email:{email.strip().lower()}",
+        f"ip:{request.client.host if request.client else '-'}",
+    )
+    if limiter.blocked_for(*keys) > 0:
+        return render(
+            request,
+            "login.html",
+            status_code=429,
+            next=safe_next(next),
+            email=email,
+            notice=None,
+            error=_("Too many failed sign-ins. Wait a few minutes and try again."),
+        )
+    fd = fd_of(request)
+
+    def check() -> tuple[int, str] | None:
+        with fd.read() as session:
+            agent = authenticate_password(session, email, password)
+            return (agent.id, agent.role) if agent else None
+
+    found = await run_in_threadpool(check)
+    if found is None:
+        limiter.failed(*keys)
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            next=safe_next(next),
+            email=email,
+            notice=None,
+            error=_("Wrong email or password."),
+        )
+    limiter.succeeded(keys[0])
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session.update({"agent_id": found[0], "csrf": secrets.token_urlsafe(24)})
+    if lang:
+        request.session["lang"] = lang
+    return redirect(safe_next(next))
+
+
+@router.post("/logout", response_model=None)
+async def logout(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> RedirectResponse:
+    portal = who.actor is not None and who.actor.type == "contact"
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    return redirect("/portal" if portal else "/login")
+
+
+@router.post("/language", response_model=None)
+async def choose_language(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    lang: Annotated[str, Form(max_length=16)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> RedirectResponse:
+    """The viewer's language, kept in their session (it survives signing in and out)."""
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
+    return redirect(safe_next(next, "/"))
