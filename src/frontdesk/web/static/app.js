@@ -9,6 +9,22 @@
     if (el.matches && el.matches("[data-autosubmit]")) el.form.submit();
   });
 
+  // Bulk changes: show the one value picker that fits the chosen change.
+  function bulkPicker() {
+    var action = document.getElementById("bulk-action");
+    if (!action) return;
+    document.querySelectorAll("[data-bulk]").forEach(function (el) {
+      var on = el.dataset.bulk === action.value;
+      el.hidden = !on;
+      el.disabled = !on;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "bulk-action") bulkPicker();
+  });
+  document.addEventListener("htmx:afterSwap", bulkPicker);
+  bulkPicker();
+
   var help = document.getElementById("help");
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-show-help]") && help) help.showModal();
@@ -108,11 +124,29 @@
     refreshTimer = setTimeout(function () { if (window.htmx) htmx.trigger(button, "click"); }, 250);
   }
 
+  // While our own reply or note is on its way, its event is no news to us.
+  var sending = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target.id === "composer") sending = true;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.target.id === "composer") setTimeout(function () { sending = false; }, 500);
+  });
+  var toastTimer = null;
+  function toast(text) {
+    var live = document.getElementById("live");
+    if (!live) return;
+    live.textContent = text;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { live.textContent = ""; }, 8000);
+  }
+
   function refreshConversation() {
+    if (sending) return;
     var text = document.getElementById("composer-text");
     var live = document.getElementById("live");
     if (text && text.value.trim()) {
-      if (live) live.textContent = live.dataset.newMessage || "";
+      toast(live ? live.dataset.newMessage || "" : "");
       return;
     }
     if (window.htmx) {
