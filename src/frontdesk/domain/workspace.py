@@ -7,6 +7,8 @@ tickets, so that no page turns into one query per row.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -14,8 +16,9 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from frontdesk.channels.base import InboundAttachment
 from frontdesk.domain import tickets
-from frontdesk.domain.access import ticket_filter
+from frontdesk.domain.access import can_see, ticket_filter
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Invalid
 from frontdesk.domain.tx import Tx
@@ -32,7 +35,9 @@ from frontdesk.models import (
 )
 
 # Audit actions the timeline leaves out: the message itself already shows them.
-_SHOWN_AS_MESSAGES = {"ticket.replied", "ticket.note_added", "ticket.created"}
+_SHOWN_AS_MESSAGES = {"ticket.replied", "ticket.note_added", "ticket.created", "ticket.mentioned"}
+# @ana or @ana.lopez: the local part of an agent's email, or their name without spaces.
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 BULK_ACTIONS = ("assign", "status", "priority", "tag")
 
 
@@ -185,6 +190,48 @@ def bulk_change(
             tags = [*ticket.tags, *value.split()]
             changed.append(tickets.update_ticket(tx, actor, ticket_id, {"tags": tags}))
     return changed
+
+
+def note_with_mentions(
+    tx: Tx,
+    actor: Actor,
+    ticket_id: int,
+    text: str,
+    attachments: Iterable[InboundAttachment] = (),
+) -> tuple[Message, list[int]]:
+    """An internal note; the agents it @mentions (and who may see the ticket) are told."""
+    message = tickets.add_note(tx, actor, ticket_id, text, attachments=attachments)
+    handles = {h.rstrip(".").casefold() for h in _MENTION.findall(text)}
+    if not handles:
+        return message, []
+    ticket = tickets.get_ticket(tx, actor, ticket_id)
+    mentioned = [
+        agent.id
+        for agent in tx.session.scalars(select(Agent).where(Agent.is_active.is_(True)))
+        if agent.id != actor.id
+        and (
+            agent.email.split("@")[0].casefold() in handles
+            or agent.name.replace(" ", "").casefold() in handles
+        )
+        and can_see(Actor.for_agent(agent), ticket)
+    ]
+    if mentioned:
+        tx.audit(
+            actor,
+            "ticket.mentioned",
+            "ticket",
+            ticket.id,
+            {"mentioned": [None, mentioned], "message_id": [None, message.id]},
+            ticket=ticket.id,
+        )
+        tx.emit(
+            "agent.mentioned",
+            ticket=ticket,
+            agent_ids=mentioned,
+            by=actor.id,
+            message_id=message.id,
+        )
+    return message, mentioned
 
 
 def _int(value: str, name: str) -> int:

@@ -15,6 +15,7 @@ from frontdesk.models.tickets import (
     TicketParticipant,
     TicketTag,
 )
+from frontdesk.models.workspace import CannedReply, SavedView, TicketRead
 
 __all__ = [
     "OPEN_STATUSES",
@@ -25,15 +26,18 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "CannedReply",
     "Contact",
     "ContactIdentity",
     "Inbox",
     "Job",
     "Message",
     "Organization",
+    "SavedView",
     "Team",
     "Ticket",
     "TicketParticipant",
+    "TicketRead",
     "TicketTag",
     "team_members",
 ]

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from frontdesk.channels.base import CHANNELS
-from frontdesk.domain import agents, inboxes
+from frontdesk.domain import agents, canned, inboxes
+from frontdesk.domain.canned import canned_replies
 from frontdesk.domain.errors import PermissionDenied
 from frontdesk.domain.workspace import directory
 from frontdesk.models import ROLES
@@ -36,6 +37,7 @@ def admin_page(request: Request, who: AgentViewer) -> HTMLResponse:
             people=directory(session),
             roles=ROLES,
             kinds=sorted(CHANNELS),
+            canned=canned_replies(session),
         )
 
 
@@ -49,11 +51,12 @@ def invite_agent(
     password: Annotated[str, Form(max_length=1000)] = "",
     team_ids: Annotated[list[int] | None, Form()] = None,
 ) -> RedirectResponse:
-    assert _admin(who).actor is not None
+    actor = _admin(who).actor
+    assert actor is not None
     with fd_of(request).transaction() as tx:
         agents.create_agent(
             tx,
-            who.actor,  # type: ignore[arg-type]
+            actor,
             email=email,
             name=name,
             role=role,
@@ -90,3 +93,26 @@ def add_inbox(
     with fd_of(request).transaction() as tx:
         inboxes.create_inbox(tx, actor, name=name, kind=kind, config=config, team_id=None)
     return redirect("/admin")
+
+
+@router.post("/canned", response_model=None)
+def add_canned(
+    request: Request,
+    who: AgentViewer,
+    title: Annotated[str, Form(max_length=200)],
+    text: Annotated[str, Form(max_length=20_000)],
+) -> RedirectResponse:
+    actor = _admin(who).actor
+    assert actor is not None
+    with fd_of(request).transaction() as tx:
+        canned.create_canned(tx, actor, title, text)
+    return redirect("/admin#canned")
+
+
+@router.post("/canned/{reply_id}/delete", response_model=None)
+def delete_canned(request: Request, reply_id: int, who: AgentViewer) -> RedirectResponse:
+    actor = _admin(who).actor
+    assert actor is not None
+    with fd_of(request).transaction() as tx:
+        canned.delete_canned(tx, actor, reply_id)
+    return redirect("/admin#canned")

@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.routes.auth import limiter
 from frontdesk.domain.agents import authenticate_password
+from frontdesk.domain.errors import Invalid
+from frontdesk.domain.password_reset import request_reset, reset_password
 from frontdesk.web.i18n import LANGUAGES, translations
 from frontdesk.web.pages import Viewer, fd_of, language_of, redirect, render, viewer
 
@@ -112,3 +114,76 @@ async def choose_language(
     if lang in LANGUAGES:
         request.session["lang"] = lang
     return redirect(safe_next(next, "/"))
+
+
+@router.get("/password-reset", response_model=None)
+async def reset_page(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> HTMLResponse:
+    return render(request, "password_reset.html", viewer=who, notice=None)
+
+
+@router.post("/password-reset", response_model=None)
+async def reset_request(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    email: Annotated[str, Form(max_length=320)],
+) -> HTMLResponse:
+    _ = translations(language_of(request)).gettext
+    fd = fd_of(request)
+    if limiter.blocked_for(f"ip:{request.client.host if request.client else '-'}") <= 0:
+
+        def queue() -> None:
+            with fd.transaction() as tx:
+                request_reset(tx, fd.secret_key, str(fd.settings.base_url), email)
+
+        await run_in_threadpool(queue)
+    return render(
+        request,
+        "password_reset.html",
+        viewer=who,
+        notice=_(
+            "If an agent has this address, a reset link is on its way. It works for one hour."
+        ),
+    )
+
+
+@router.get("/password-reset/new", response_model=None)
+async def new_password_page(
+    request: Request, who: Annotated[Viewer, Depends(viewer)], token: str = ""
+) -> HTMLResponse:
+    return render(request, "password_new.html", viewer=who, token=token[:2000], error=None)
+
+
+@router.post("/password-reset/new", response_model=None)
+async def new_password(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    token: Annotated[str, Form(max_length=2000)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> HTMLResponse:
+    _ = translations(language_of(request)).gettext
+    fd = fd_of(request)
+
+    def change() -> None:
+        with fd.transaction() as tx:
+            reset_password(tx, fd.secret_key, token, password)
+
+    try:
+        await run_in_threadpool(change)
+    except Invalid:
+        return render(
+            request,
+            "password_new.html",
+            status_code=422,
+            viewer=who,
+            token=token,
+            error=_("At least 10 characters, please."),
+        )
+    return render(
+        request,
+        "login.html",
+        viewer=who,
+        next="/inbox",
+        email="",
+        error=None,
+        notice=_("Your password was changed. Sign in with it."),
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from frontdesk.domain import views
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Invalid
 from frontdesk.domain.ticket_list import Sort, TicketFilter, list_tickets
@@ -91,6 +92,8 @@ def inbox(
             options=with_contacts(),
         )
         people = directory(session)
+        marks = views.read_marks(session, who.actor, [t.id for t in rows])
+        unread = {t.id for t in rows if t.id not in marks or t.updated_at > marks[t.id]}
         query: dict[str, Any] = {
             k: v for k, v in request.query_params.items() if k not in ("cursor", "view")
         }
@@ -102,6 +105,8 @@ def inbox(
             view=view,
             views=VIEWS,
             tickets=rows,
+            unread=unread,
+            saved=views.saved_views(session, who.actor),
             next_cursor=next_cursor,
             people=people,
             statuses=STATUSES,
@@ -146,3 +151,28 @@ async def bulk(
     if not back.startswith("/inbox"):
         back = "/inbox"
     return hx_redirect(request, back)
+
+
+@router.post("/inbox/views", response_model=None)
+def save_view(
+    request: Request,
+    who: AgentViewer,
+    name: Annotated[str, Form(max_length=100)],
+    query: Annotated[str, Form(max_length=2000)] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Keep the current filters as one of the agent's own views."""
+    assert who.actor is not None
+    with fd_of(request).transaction() as tx:
+        view = views.save_view(tx, who.actor, name, query)
+        target = f"/inbox?{view.query}"
+    return hx_redirect(request, target)
+
+
+@router.post("/inbox/views/{view_id}/delete", response_model=None)
+def delete_view(
+    request: Request, view_id: int, who: AgentViewer
+) -> HTMLResponse | RedirectResponse:
+    assert who.actor is not None
+    with fd_of(request).transaction() as tx:
+        views.delete_view(tx, who.actor, view_id)
+    return hx_redirect(request, "/inbox")

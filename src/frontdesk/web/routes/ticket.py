@@ -10,10 +10,16 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from frontdesk.channels.base import InboundAttachment
-from frontdesk.domain import tickets
+from frontdesk.domain import tickets, views
 from frontdesk.domain.actors import Actor
+from frontdesk.domain.canned import canned_replies
 from frontdesk.domain.errors import Invalid
-from frontdesk.domain.workspace import directory, newer_customer_messages, ticket_story
+from frontdesk.domain.workspace import (
+    directory,
+    newer_customer_messages,
+    note_with_mentions,
+    ticket_story,
+)
 from frontdesk.models import PRIORITIES, STATUSES
 from frontdesk.runtime import Frontdesk
 from frontdesk.web.i18n import translations
@@ -26,6 +32,8 @@ MAX_FILES = 10
 
 def _page(request: Request, who: Any, template: str, ticket_id: int, **extra: Any) -> HTMLResponse:
     fd = fd_of(request)
+    with fd.transaction() as tx:  # a short write: the agent has now seen the ticket
+        views.mark_read(tx, who.actor, tickets.get_ticket(tx, who.actor, ticket_id))
     with fd.reading() as tx:
         story = ticket_story(tx, who.actor, ticket_id)
         return render(
@@ -36,6 +44,7 @@ def _page(request: Request, who: Any, template: str, ticket_id: int, **extra: An
             story=story,
             ticket=story.ticket,
             people=directory(tx.session),
+            canned=canned_replies(tx.session),
             statuses=STATUSES,
             priorities=PRIORITIES,
             **extra,
@@ -116,7 +125,7 @@ def _write(
     """Returns True when the reply was held back."""
     with fd.transaction() as tx:
         if mode == "note":
-            tickets.add_note(tx, actor, ticket_id, text, attachments=files)
+            note_with_mentions(tx, actor, ticket_id, text, files)
             return False
         if not confirmed and newer_customer_messages(tx, actor, ticket_id, seen):
             return True

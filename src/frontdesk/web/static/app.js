@@ -25,6 +25,19 @@
   document.addEventListener("htmx:afterSwap", bulkPicker);
   bulkPicker();
 
+  // Canned replies: the chosen text goes into the composer, where the agent adapts it.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("[data-canned]")) return;
+    var option = el.options[el.selectedIndex];
+    var text = document.getElementById("composer-text");
+    if (option && option.dataset.text && text) {
+      text.value = text.value ? text.value.replace(/\s*$/, "\n\n") + option.dataset.text : option.dataset.text;
+      text.focus();
+    }
+    el.selectedIndex = 0;
+  });
+
   var help = document.getElementById("help");
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-show-help]") && help) help.showModal();
@@ -163,6 +176,12 @@
         until: Date.now() + (event.state === "typing" ? 6000 : 40000)
       };
       showPresence();
+      return;
+    }
+    if (event.type === "agent.mentioned") {
+      if ((event.agent_ids || []).indexOf(me) >= 0) {
+        toast((body.dataset.mentioned || "%s").replace("%s", String(event.ticket_id)));
+      }
       return;
     }
     if (!event.ticket_id) return;
