@@ -52,16 +52,6 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
-    """Browser tests run on SQLite only: what they check is the pages, not the database."""
-    import shutil
-
-    target = tmp_path / "frontdesk.db"
-    shutil.copy(sqlite_template, target)
-    return f"sqlite:///{target}"
-
-
 @dataclass
 class LiveServer:
     url: str

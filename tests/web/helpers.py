@@ -36,21 +36,31 @@ def make_desk(
     with fd.transaction() as tx:
         team = agents.create_team(tx, SYSTEM, "Support", [])
         admin = agents.create_agent(
-            tx, SYSTEM, email="admin@example.com", name="Ada Admin", role="admin",
+            tx,
+            SYSTEM,
+            email="admin@example.com",
+            name="Ada Admin",
+            role="admin",
             password=PASSWORD,
         )
         agent = agents.create_agent(
-            tx, SYSTEM, email="ana@example.com", name="Ana Agent", password=PASSWORD,
+            tx,
+            SYSTEM,
+            email="ana@example.com",
+            name="Ana Agent",
+            password=PASSWORD,
             team_ids=[team.id],
         )
         second = agents.create_agent(
-            tx, SYSTEM, email="ben@example.com", name="Ben Second", password=PASSWORD,
+            tx,
+            SYSTEM,
+            email="ben@example.com",
+            name="Ben Second",
+            password=PASSWORD,
             team_ids=[team.id],
         )
         inbox = default_api_inbox(tx)
-        files = (
-            (InboundAttachment(attachment, "text/plain", b"photo"),) if attachment else ()
-        )
+        files = (InboundAttachment(attachment, "text/plain", b"photo"),) if attachment else ()
         received = receive(
             tx,
             InboundMessage(

@@ -70,7 +70,7 @@ async def login(
     def check() -> tuple[int, str] | None:
         with fd.read() as session:
             agent = authenticate_password(session, email, password)
-            return (agent.id, agent.role) if agent else None
+            return (agent.id, agent.name) if agent else None
 
     found = await run_in_threadpool(check)
     if found is None:
@@ -87,7 +87,9 @@ async def login(
     limiter.succeeded(keys[0])
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update({"agent_id": found[0], "csrf": secrets.token_urlsafe(24)})
+    request.session.update(
+        {"agent_id": found[0], "csrf": secrets.token_urlsafe(24), "viewer": {"name": found[1]}}
+    )
     if lang:
         request.session["lang"] = lang
     return redirect(safe_next(next))

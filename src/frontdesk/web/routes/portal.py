@@ -132,14 +132,21 @@ async def signin(
 ) -> RedirectResponse:
     fd = fd_of(request)
 
-    def use() -> int:
+    def use() -> tuple[int, str, str | None]:
         with fd.transaction() as tx:
-            return contact_for_signin_token(tx, fd.secret_key, token).id
+            contact = contact_for_signin_token(tx, fd.secret_key, token)
+            return contact.id, contact.name, contact.time_zone
 
-    contact_id = await run_in_threadpool(use)
+    contact_id, name, time_zone = await run_in_threadpool(use)
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update({"contact_id": contact_id, "csrf": secrets.token_urlsafe(24)})
+    request.session.update(
+        {
+            "contact_id": contact_id,
+            "csrf": secrets.token_urlsafe(24),
+            "viewer": {"name": name, "tz": time_zone},
+        }
+    )
     if lang:
         request.session["lang"] = lang
     return redirect("/portal/tickets")

@@ -44,10 +44,14 @@ def test_an_agent_replies_notes_and_assigns_and_the_customer_sees_the_reply(
         ticket = session.get_one(Ticket, desk.ticket_id)
         assert ticket.assignee_id == desk.second_id
         messages = list(
-            session.scalars(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id))
+            session.scalars(
+                select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)
+            )
         )
         assert [(m.direction, m.is_internal) for m in messages] == [
-            ("in", False), ("out", False), ("out", True)
+            ("in", False),
+            ("out", False),
+            ("out", True),
         ]
         assert messages[1].author_agent_id == desk.agent_id
 
@@ -132,9 +136,7 @@ def test_the_web_form_opens_a_ticket_and_the_pages_read_in_tamil(
         assert ticket.contact.name == "முருகன்"
 
 
-def test_the_inbox_moves_with_j_and_k_and_opens_with_o(
-    live: LiveServer, page_factory: Any
-) -> None:
+def test_the_inbox_moves_with_j_and_k_and_opens_with_o(live: LiveServer, page_factory: Any) -> None:
     desk = make_desk(live.fd)
     page = page_factory(PHONE)
     sign_in(page, live.url, "ana@example.com")
