@@ -39,9 +39,7 @@ def request_reset(tx: Tx, secret_key: str, base_url: str, email: str) -> bool:
     )
     if sender is None:
         return False
-    token = URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(
-        {"agent": agent.id, "was": _fingerprint(agent)}
-    )
+    token = issue_reset_token(secret_key, agent)
     link = f"{base_url.rstrip('/')}/password-reset/new?token={token}"
     tx.enqueue(
         "send_email_notice",
@@ -54,6 +52,11 @@ def request_reset(tx: Tx, secret_key: str, base_url: str, email: str) -> bool:
         max_attempts=5,
     )
     return True
+
+
+def issue_reset_token(secret_key: str, agent: Agent) -> str:
+    serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+    return str(serializer.dumps({"agent": agent.id, "was": _fingerprint(agent)}))
 
 
 def reset_password(tx: Tx, secret_key: str, token: str, new_password: str) -> Agent:
