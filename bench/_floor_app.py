@@ -1,5 +1,5 @@
-"""The floor for the HTTP benchmarks: a bare Starlette app whose one JSON POST endpoint
-parses the body and answers 201, served by uvicorn with the settings `frontdesk serve` uses.
+"""The floor for the HTTP benchmarks: a bare Starlette app whose JSON POST endpoint parses
+the body and answers 201, and whose /page answers a plain HTML table, served by uvicorn with the settings `frontdesk serve` uses.
 
     uv run python bench/_floor_app.py --port 8123
 """
@@ -12,7 +12,7 @@ import itertools
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 _ids = itertools.count(1)
@@ -24,6 +24,17 @@ async def create(request: Request) -> JSONResponse:
     return JSONResponse(ticket, status_code=201)
 
 
+async def page(request: Request) -> HTMLResponse:
+    """An HTML page of `rows` table rows built from constants: what serving a page costs
+    before any database, template or translation (the floor of bench/web_pages.py)."""
+    rows = int(request.query_params.get("rows", "50"))
+    body = "".join(
+        f"<tr><td>#{i}</td><td>Subject {i}</td><td>Customer {i}</td><td>open</td></tr>"
+        for i in range(rows)
+    )
+    return HTMLResponse(f"<!doctype html><html><body><table>{body}</table></body></html>")
+
+
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -32,6 +43,7 @@ app = Starlette(
     routes=[
         Route("/api/v1/tickets", create, methods=["POST"]),
         Route("/healthz", healthz),
+        Route("/page", page),
     ]
 )
 

@@ -59,13 +59,22 @@ def delete_view(tx: Tx, actor: Actor, view_id: int) -> None:
     tx.session.delete(view)
 
 
-def mark_read(tx: Tx, actor: Actor, ticket: Ticket) -> None:
+def needs_mark(session: Session, actor: Actor, ticket: Ticket) -> bool:
+    """Whether the ticket changed since the agent last opened it (a read, so that opening
+    an unchanged ticket writes nothing)."""
+    if not actor.is_agent or actor.id is None:
+        return False
+    mark = session.get(TicketRead, (actor.id, ticket.id))
+    return mark is None or mark.read_at < ticket.updated_at
+
+
+def mark_read(tx: Tx, actor: Actor, ticket_id: int) -> None:
     """Remember that the agent saw the ticket as it is now."""
     if not actor.is_agent or actor.id is None:
         return
-    mark = tx.session.get(TicketRead, (actor.id, ticket.id))
+    mark = tx.session.get(TicketRead, (actor.id, ticket_id))
     if mark is None:
-        tx.session.add(TicketRead(agent_id=actor.id, ticket_id=ticket.id, read_at=tx.now()))
+        tx.session.add(TicketRead(agent_id=actor.id, ticket_id=ticket_id, read_at=tx.now()))
     else:
         mark.read_at = tx.now()
 

@@ -32,10 +32,11 @@ MAX_FILES = 10
 
 def _page(request: Request, who: Any, template: str, ticket_id: int, **extra: Any) -> HTMLResponse:
     fd = fd_of(request)
-    with fd.transaction() as tx:  # a short write: the agent has now seen the ticket
-        views.mark_read(tx, who.actor, tickets.get_ticket(tx, who.actor, ticket_id))
     with fd.reading() as tx:
         story = ticket_story(tx, who.actor, ticket_id)
+        if views.needs_mark(tx.session, who.actor, story.ticket):
+            with fd.transaction() as write:  # the agent has now seen the ticket
+                views.mark_read(write, who.actor, ticket_id)
         return render(
             request,
             template,
