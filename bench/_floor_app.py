@@ -1,5 +1,6 @@
 """The floor for the HTTP benchmarks: a bare Starlette app whose JSON POST endpoint parses
-the body and answers 201, and whose /page answers a plain HTML table, served by uvicorn with the settings `frontdesk serve` uses.
+the body and answers 201, and whose /page answers a plain HTML table, served by uvicorn with
+the settings `frontdesk serve` uses.
 
     uv run python bench/_floor_app.py --port 8123
 """

@@ -18,15 +18,14 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
-from frontdesk.domain import agents
-from frontdesk.domain import views
+from frontdesk.domain import agents, views
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.canned import create_canned
-from frontdesk.domain.password_reset import issue_reset_token
-from frontdesk.web.routes import portal
 from frontdesk.domain.contacts import IdentityRef, add_identity, create_contact
 from frontdesk.domain.inboxes import create_inbox
+from frontdesk.domain.password_reset import issue_reset_token
 from frontdesk.domain.portal import issue_signin_token
+from frontdesk.web.routes import portal
 from tests.conftest import ApiClient, Member, World
 
 # The ticket of the ticket and portal rows is the customer's, in team A: the agent and the
