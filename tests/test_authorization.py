@@ -124,6 +124,7 @@ POST   /contacts/{contact_id}                                 303   303   303   
 POST   /contacts/{contact_id}/merge                           303   303   303   403   303   303   403
 GET    /admin                                                 200   403   403   403   303   303   303
 POST   /admin/agents                                          303   403   403   403   303   303   403
+POST   /admin/agents/{agent_id}                               303   403   403   403   303   303   403
 POST   /admin/teams                                           303   403   403   403   303   303   403
 POST   /admin/inboxes                                         303   403   403   403   303   303   403
 POST   /admin/canned                                          303   403   403   403   303   303   403
@@ -351,6 +352,9 @@ class Place:
             ("GET", "/admin"): Call(),
             ("POST", "/admin/agents"): Call(
                 data={"email": f"web-hire-{m}@example.com", "name": "Hire"}
+            ),
+            ("POST", "/admin/agents/{agent_id}"): Call(
+                {"agent_id": self.staff}, data={"role": "agent", "is_active": "true"}
             ),
             ("POST", "/admin/teams"): Call(data={"name": f"Web team of {m}"}),
             ("POST", "/admin/inboxes"): Call(data={"name": f"Form of {m}", "kind": "webform"}),

@@ -368,3 +368,40 @@ def test_links_and_resets_go_out_by_mail_and_work_once(fd: Frontdesk, app: Any) 
     )
     assert ok.status_code == 303
     assert desk.ticket_id == 1
+
+
+def test_admins_change_agents_and_agents_edit_custom_fields_in_place(
+    fd: Frontdesk, app: Any
+) -> None:
+    desk = make_desk(fd)
+    admin, token = signed_in(app, "admin@example.com")
+    changed = admin.post(
+        f"/admin/agents/{desk.second_id}",
+        data={"role": "light_agent", "team_ids": [desk.team_id], "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    with fd.read() as session:
+        from frontdesk.models import Agent
+
+        second = session.get_one(Agent, desk.second_id)
+        assert (second.role, second.is_active, second.team_ids) == (
+            "light_agent",
+            False,
+            [desk.team_id],
+        )
+    agent, token = signed_in(app, "ana@example.com")
+    fields = {"custom_fields": "order: 1042\nsize: XL", "csrf_token": token}
+    saved = agent.post(f"/tickets/{desk.ticket_id}/properties", data=fields)
+    assert saved.status_code == 200 and "order: 1042" in saved.text
+    bad = agent.post(
+        f"/tickets/{desk.ticket_id}/properties",
+        data={"custom_fields": "no colon here", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422 and "line 1" in bad.text
+    with fd.read() as session:
+        assert session.get_one(Ticket, desk.ticket_id).custom_fields == {
+            "order": "1042",
+            "size": "XL",
+        }

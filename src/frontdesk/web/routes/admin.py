@@ -66,6 +66,24 @@ def invite_agent(
     return redirect("/admin")
 
 
+@router.post("/agents/{agent_id}", response_model=None)
+def edit_agent(
+    request: Request,
+    agent_id: int,
+    who: AgentViewer,
+    role: Annotated[str, Form(max_length=16)],
+    is_active: Annotated[bool, Form()] = False,
+    team_ids: Annotated[list[int] | None, Form()] = None,
+) -> RedirectResponse:
+    """Role, teams and whether the agent may sign in."""
+    actor = _admin(who).actor
+    assert actor is not None
+    fields = {"role": role, "is_active": is_active, "team_ids": team_ids or []}
+    with fd_of(request).transaction() as tx:
+        agents.update_agent(tx, actor, agent_id, fields)
+    return redirect("/admin")
+
+
 @router.post("/teams", response_model=None)
 def add_team(
     request: Request, who: AgentViewer, name: Annotated[str, Form(max_length=100)]

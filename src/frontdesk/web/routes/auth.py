@@ -67,10 +67,10 @@ async def login(
         )
     fd = fd_of(request)
 
-    def check() -> tuple[int, str] | None:
+    def check() -> tuple[int, str, list[str]] | None:
         with fd.read() as session:
             agent = authenticate_password(session, email, password)
-            return (agent.id, agent.name) if agent else None
+            return (agent.id, agent.name, list(agent.languages)) if agent else None
 
     found = await run_in_threadpool(check)
     if found is None:
@@ -85,7 +85,9 @@ async def login(
             error=_("Wrong email or password."),
         )
     limiter.succeeded(keys[0])
-    lang = request.session.get("lang")
+    # A language chosen before signing in wins; else the first UI language the agent speaks.
+    spoken = [code for code in found[2] if code in LANGUAGES]
+    lang = request.session.get("lang") or (spoken[0] if spoken else None)
     request.session.clear()
     request.session.update(
         {"agent_id": found[0], "csrf": secrets.token_urlsafe(24), "viewer": {"name": found[1]}}

@@ -16,7 +16,7 @@ from frontdesk.domain.inbound import receive
 from frontdesk.domain.portal import contact_for_signin_token, request_signin_link
 from frontdesk.domain.ticket_list import TicketFilter, list_tickets
 from frontdesk.domain.workspace import ticket_story
-from frontdesk.web.i18n import translations
+from frontdesk.web.i18n import LANGUAGES, translations
 from frontdesk.web.pages import Viewer, fd_of, language_of, redirect, render, viewer
 from frontdesk.web.routes.common import CustomerViewer
 from frontdesk.web.routes.ticket import _files
@@ -132,13 +132,14 @@ async def signin(
 ) -> RedirectResponse:
     fd = fd_of(request)
 
-    def use() -> tuple[int, str, str | None]:
+    def use() -> tuple[int, str, str | None, str | None]:
         with fd.transaction() as tx:
             contact = contact_for_signin_token(tx, fd.secret_key, token)
-            return contact.id, contact.name, contact.time_zone
+            return contact.id, contact.name, contact.time_zone, contact.language
 
-    contact_id, name, time_zone = await run_in_threadpool(use)
-    lang = request.session.get("lang")
+    contact_id, name, time_zone, language = await run_in_threadpool(use)
+    # The language chosen on this device wins; else the one we know the customer writes in.
+    lang = request.session.get("lang") or (language if language in LANGUAGES else None)
     request.session.clear()
     request.session.update(
         {

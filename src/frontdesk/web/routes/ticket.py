@@ -144,6 +144,7 @@ def properties(
     team_id: Annotated[str | None, Form(max_length=20)] = None,
     assignee_id: Annotated[str | None, Form(max_length=20)] = None,
     tags: Annotated[str | None, Form(max_length=2000)] = None,
+    custom_fields: Annotated[str | None, Form(max_length=20_000)] = None,
 ) -> HTMLResponse:
     """Change status, priority, team, owner or tags in place; answers the side panel."""
     assert who.actor is not None
@@ -156,6 +157,8 @@ def properties(
             fields["priority"] = priority
         if tags is not None:
             fields["tags"] = tags.replace(",", " ").split()
+        if custom_fields is not None:
+            fields["custom_fields"] = _custom_fields(custom_fields)
         if fields:
             tickets.update_ticket(tx, who.actor, ticket_id, fields)
         if assignee_id is not None or team_id is not None:
@@ -178,3 +181,16 @@ def _optional_id(value: str | None, field: str, unchanged: int | None) -> int | 
         return int(value)
     except ValueError:
         raise Invalid(field, "must be an id") from None
+
+
+def _custom_fields(text: str) -> dict[str, str]:
+    """`name: value` per line, as the side panel shows them."""
+    fields: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise Invalid("custom_fields", f"line {number}: write it as name: value")
+        fields[name.strip()] = value.strip()
+    return fields
