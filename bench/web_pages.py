@@ -82,8 +82,15 @@ def long_conversation(data_dir: Path, messages: int) -> int:
 
 
 def page_latencies(
-    port: int, path: str, headers: dict[str, str], iterations: int, time_limit: float
-) -> tuple[list[float], int]:
+    server: Server,
+    path: str,
+    headers: dict[str, str],
+    iterations: int,
+    time_limit: float,
+) -> tuple[list[float], int, float]:
+    """Latencies, the page's size, and the server's CPU seconds per request (which other
+    processes on the machine disturb less than wall-clock latency)."""
+    port = server.port
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     conn.request("GET", path, headers=headers)
     answer = conn.getresponse()
@@ -93,10 +100,10 @@ def page_latencies(
         raise SystemExit(f"GET {path} answered {answer.status}")
     request = http_request("GET", path, port, headers)
     run_load(port, [request] * 20, 1, time_limit=time_limit)  # warm up
-    result = run_load(port, [request] * iterations, 1, time_limit=time_limit)
+    result = run_load(port, [request] * iterations, 1, time_limit=time_limit, server=server)
     for sample in result.error_samples:
         print(f"  HTTP error: {sample}")
-    return result.latencies, size
+    return result.latencies, size, result.server_cpu / max(len(result.latencies), 1)
 
 
 def measure(data_dir: Path, args: argparse.Namespace) -> None:
@@ -113,19 +120,21 @@ def measure(data_dir: Path, args: argparse.Namespace) -> None:
         "inbox: All open": "/inbox?view=all",
         f"ticket: {args.messages} messages": f"/tickets/{ticket_id}",
     }
-    measured: dict[str, tuple[list[float], int]] = {}
-    with Server(serve, port, env, data_dir / "serve.log"):
+    measured: dict[str, tuple[list[float], int, float]] = {}
+    with Server(serve, port, env, data_dir / "serve.log") as server:
         for label, path in pages.items():
-            measured[label] = page_latencies(port, path, headers, args.iterations, args.time_limit)
+            measured[label] = page_latencies(
+                server, path, headers, args.iterations, args.time_limit
+            )
     floor_port = free_port()
     floor_cmd = ["uv", "run", "python", "bench/_floor_app.py", "--port", str(floor_port)]
     floors: dict[int, list[float]] = {}
-    with Server(floor_cmd, floor_port, bench_env(), data_dir / "floor.log"):
+    with Server(floor_cmd, floor_port, bench_env(), data_dir / "floor.log") as floor_server:
         for n in (INBOX_ROWS, args.messages):
-            floors[n], _ = page_latencies(
-                floor_port, f"/page?rows={n}", {}, args.iterations, args.time_limit
+            floors[n], _, _ = page_latencies(
+                floor_server, f"/page?rows={n}", {}, args.iterations, args.time_limit
             )
-    for label, (took, size) in measured.items():
+    for label, (took, size, cpu) in measured.items():
         floor = floors[args.messages if label.startswith("ticket") else INBOX_ROWS]
         ratio = percentile(took, 50) / percentile(floor, 50)
         rows.append(
@@ -135,6 +144,7 @@ def measure(data_dir: Path, args: argparse.Namespace) -> None:
                 f"{size / 1024:.0f} KB",
                 ms(percentile(took, 50)),
                 ms(percentile(took, 95)),
+                ms(cpu),
                 ms(percentile(floor, 50)),
                 ms(percentile(floor, 95)),
                 f"{ratio:.1f}x",
@@ -142,11 +152,11 @@ def measure(data_dir: Path, args: argparse.Namespace) -> None:
         )
     print_table(
         f"Pages at {args.tickets} tickets (ms; floor: bare Starlette HTML table, same rows)",
-        ["page", "n", "size", "p50", "p95", "floor p50", "floor p95", "vs floor"],
+        ["page", "n", "size", "p50", "p95", "cpu/req", "floor p50", "floor p95", "vs floor"],
         rows,
     )
     print(load.note())
-    for label, (took, _) in measured.items():
+    for label, (took, _, _) in measured.items():
         target = TICKET_TARGET_MS if label.startswith("ticket") else INBOX_TARGET_MS
         p95 = percentile(took, 95) * 1000
         verdict = "meets" if p95 < target else "misses"

@@ -405,3 +405,25 @@ def test_admins_change_agents_and_agents_edit_custom_fields_in_place(
             "order": "1042",
             "size": "XL",
         }
+
+
+def test_dates_read_as_babel_writes_them_in_every_language_and_zone() -> None:
+    from datetime import UTC, datetime
+
+    from babel.dates import format_datetime
+
+    from frontdesk.web.i18n import Formats
+
+    moments = [
+        datetime(2026, 3, 2, 9, 5, 33, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+    ]
+    for lang in LANGUAGES:
+        for zone in (None, "Asia/Yerevan", "Asia/Kolkata", "Europe/Riga"):
+            formats = Formats(lang, zone)
+            for moment in moments:
+                for width in ("short", "medium"):
+                    expected = format_datetime(
+                        moment, width, tzinfo=formats.tz, locale=formats.locale
+                    )
+                    assert formats.datetime(moment, width) == expected, (lang, zone, width)

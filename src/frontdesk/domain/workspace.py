@@ -84,8 +84,12 @@ class TicketStory:
     last_message_id: int
 
 
-def directory(session: Session) -> Directory:
-    agents = {a.id: a for a in session.scalars(select(Agent).order_by(Agent.name))}
+def directory(session: Session, *, with_teams: bool = False) -> Directory:
+    """`with_teams` loads each agent's teams too (the administration page shows them)."""
+    query = select(Agent).order_by(Agent.name)
+    if not with_teams:
+        query = query.options(lazyload(Agent.teams))
+    agents = {a.id: a for a in session.scalars(query)}
     teams = {t.id: t for t in session.scalars(select(Team).order_by(Team.name))}
     inboxes = {i.id: i for i in session.scalars(select(Inbox).order_by(Inbox.name))}
     return Directory(agents, teams, inboxes)

@@ -3,6 +3,7 @@ CSRF token every form carries."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.deps import SAFE_METHODS, resolve_actor
 from frontdesk.domain.actors import Actor
-from frontdesk.models import Agent, Contact
+from frontdesk.models import PRIORITIES, STATUSES, Agent, Contact
 from frontdesk.runtime import Frontdesk
 from frontdesk.web.i18n import LANGUAGES, Formats, negotiate, pick_language, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_FIELD = "csrf_token"
+LABELLED = (*STATUSES, *PRIORITIES, "pending", "failed")
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -134,6 +136,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "lang": lang,
         "languages": LANGUAGES,
         "fmt": Formats(lang, who.time_zone if who else None),
+        "labels": _labels(lang),
         "csrf": csrf_token(request),
         "viewer": who,
         "request": request,
@@ -143,6 +146,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     }
     html = env.get_template(template).render(full)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+@functools.cache
+def _labels(lang: str) -> dict[str, str]:
+    """Statuses and priorities by code, in the viewer's language (translated once)."""
+    gettext = translations(lang).gettext
+    return {code: gettext(code.replace("_", " ").capitalize()) for code in LABELLED}
 
 
 def redirect(url: str) -> RedirectResponse:

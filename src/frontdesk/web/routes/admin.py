@@ -34,7 +34,7 @@ def admin_page(request: Request, who: AgentViewer) -> HTMLResponse:
             "admin/index.html",
             viewer=who,
             section="admin",
-            people=directory(session),
+            people=directory(session, with_teams=True),
             roles=ROLES,
             kinds=sorted(CHANNELS),
             canned=canned_replies(session),
