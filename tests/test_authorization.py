@@ -122,6 +122,9 @@ GET    /contacts                                              200   200   200   
 GET    /contacts/{contact_id}                                 200   200   200   200   303   303   303
 POST   /contacts/{contact_id}                                 303   303   303   403   303   303   403
 POST   /contacts/{contact_id}/merge                           303   303   303   403   303   303   403
+GET    /organizations                                         200   200   200   200   303   303   303
+POST   /organizations                                         303   303   303   403   303   303   403
+POST   /organizations/{org_id}                                303   303   303   403   303   303   403
 GET    /admin                                                 200   403   403   403   303   303   303
 POST   /admin/agents                                          303   403   403   403   303   303   403
 POST   /admin/agents/{agent_id}                               303   403   403   403   303   303   403
@@ -348,6 +351,11 @@ class Place:
             ),
             ("POST", "/contacts/{contact_id}/merge"): Call(
                 {"contact_id": survivor}, data={"other_id": merged}
+            ),
+            ("GET", "/organizations"): Call(),
+            ("POST", "/organizations"): Call(data={"name": f"Web org of {m}"}),
+            ("POST", "/organizations/{org_id}"): Call(
+                {"org_id": self.org}, data={"name": f"Tent Co ({m})", "tier": "gold"}
             ),
             ("GET", "/admin"): Call(),
             ("POST", "/admin/agents"): Call(

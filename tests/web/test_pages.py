@@ -427,3 +427,28 @@ def test_dates_read_as_babel_writes_them_in_every_language_and_zone() -> None:
                         moment, width, tzinfo=formats.tz, locale=formats.locale
                     )
                     assert formats.datetime(moment, width) == expected, (lang, zone, width)
+
+
+def test_agents_keep_organizations_and_a_taken_name_is_refused(fd: Frontdesk, app: Any) -> None:
+    make_desk(fd)
+    client, token = signed_in(app, "ana@example.com")
+    made = client.post(
+        "/organizations",
+        data={"name": "Ολυμπος Οδηγοί", "tier": "gold", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    again = client.post("/organizations", data={"name": "Ολυμπος Οδηγοί", "csrf_token": token})
+    assert again.status_code == 409
+    from frontdesk.models import Organization
+
+    with fd.read() as session:
+        org = session.scalars(select(Organization)).one()
+    edited = client.post(
+        f"/organizations/{org.id}",
+        data={"name": "Olympus Guides", "tier": "platinum", "notes": "B2B", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert edited.status_code == 303
+    page = client.get("/organizations").text
+    assert "Olympus Guides" in page and "platinum" in page

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
 from frontdesk.domain import contacts
 from frontdesk.domain.errors import Invalid
@@ -46,7 +47,7 @@ def contact_page(request: Request, contact_id: int, who: AgentViewer) -> HTMLRes
         if contact.merged_into_id is not None:
             return redirect(f"/contacts/{contact.merged_into_id}")  # type: ignore[return-value]
         panel = customer_panel(tx, who.actor, contact.id, limit=50)
-        orgs = list(tx.session.query(Organization).order_by(Organization.name))
+        orgs = list(tx.session.scalars(select(Organization).order_by(Organization.name)))
         return render(
             request,
             "agent/contact.html",
@@ -100,3 +101,46 @@ def merge_contact(
     with fd_of(request).transaction() as tx:
         contacts.merge_contacts(tx, who.actor, contact_id, other_id)
     return hx_redirect(request, f"/contacts/{contact_id}")
+
+
+@router.get("/organizations", response_model=None)
+def organization_list(request: Request, who: AgentViewer) -> HTMLResponse:
+    with fd_of(request).read() as session:
+        return render(
+            request,
+            "agent/organizations.html",
+            viewer=who,
+            section="contacts",
+            organizations=list(session.scalars(select(Organization).order_by(Organization.name))),
+        )
+
+
+@router.post("/organizations", response_model=None)
+def add_organization(
+    request: Request,
+    who: AgentViewer,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    tier: Annotated[str, Form(max_length=32)] = "standard",
+) -> HTMLResponse | RedirectResponse:
+    assert who.actor is not None
+    with fd_of(request).transaction() as tx:
+        contacts.create_organization(
+            tx, who.actor, {"name": name.strip(), "tier": tier.strip() or "standard"}
+        )
+    return hx_redirect(request, "/organizations")
+
+
+@router.post("/organizations/{org_id}", response_model=None)
+def edit_organization(
+    request: Request,
+    org_id: int,
+    who: AgentViewer,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    tier: Annotated[str, Form(max_length=32)] = "standard",
+    notes: Annotated[str, Form(max_length=20_000)] = "",
+) -> HTMLResponse | RedirectResponse:
+    assert who.actor is not None
+    fields = {"name": name.strip(), "tier": tier.strip() or "standard", "notes": notes}
+    with fd_of(request).transaction() as tx:
+        contacts.update_organization(tx, who.actor, org_id, fields)
+    return hx_redirect(request, "/organizations")
