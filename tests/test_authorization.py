@@ -118,6 +118,7 @@ GET    /tickets/{ticket_id}                                   200   200   404   
 GET    /tickets/{ticket_id}/conversation                      200   200   404   200   303   303   303
 POST   /tickets/{ticket_id}/reply                             200   200   404   403   303   303   403
 POST   /tickets/{ticket_id}/properties                        200   200   404   403   303   303   403
+POST   /tickets/{ticket_id}/preview                           200   200   404   200   303   303   403
 GET    /contacts                                              200   200   200   200   303   303   303
 GET    /contacts/{contact_id}                                 200   200   200   200   303   303   303
 POST   /contacts/{contact_id}                                 303   303   303   403   303   303   403
@@ -344,6 +345,7 @@ class Place:
                 ticket, data={"text": "On its way", "mode": "reply", "seen": 10**9}
             ),
             ("POST", "/tickets/{ticket_id}/properties"): Call(ticket, data={"priority": "low"}),
+            ("POST", "/tickets/{ticket_id}/preview"): Call(ticket, data={"text": "Hello <b>"}),
             ("GET", "/contacts"): Call(),
             ("GET", "/contacts/{contact_id}"): Call({"contact_id": w.customer.id}),
             ("POST", "/contacts/{contact_id}"): Call(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -73,11 +73,17 @@ def _html_errors(app: FastAPI) -> None:
             status_code=status,
             title=_(title),
             detail=detail,
-            back=request.headers.get("referer") or "/",
+            back=_same_site_path(request.headers.get("referer")),
         )
 
     for cls in (SignInRequired, DomainError, StarletteHTTPException, RequestValidationError):
         app.add_exception_handler(cls, on_error)
+
+
+def _same_site_path(referer: str | None) -> str:
+    """The path of the page that led here, never another site's address."""
+    path = urlsplit(referer or "").path
+    return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
 def _describe(exc: Exception) -> tuple[int, str, str]:

@@ -25,6 +25,8 @@ def test_an_agent_replies_notes_and_assigns_and_the_customer_sees_the_reply(
     assert "The zip broke on the second night." in page.inner_text(".timeline")
 
     page.fill("#composer-text", "A new zip is in the post — Վաղը կստանաք։")
+    page.click("#composer button[hx-post$='/preview']")
+    page.wait_for_selector("#preview >> text=A new zip is in the post — Վաղը կստանաք։")
     page.click("#composer button[type=submit]")
     page.wait_for_selector(".msg.outgoing >> text=A new zip is in the post")
 

@@ -134,6 +134,20 @@ def _write(
         return False
 
 
+@router.post("/tickets/{ticket_id}/preview", response_model=None)
+def preview(
+    request: Request,
+    ticket_id: int,
+    who: AgentViewer,
+    text: Annotated[str, Form(max_length=100_000)] = "",
+) -> HTMLResponse:
+    """The reply as the customer will read it, before it is sent."""
+    assert who.actor is not None
+    with fd_of(request).reading() as tx:
+        tickets.get_ticket(tx, who.actor, ticket_id)
+    return render(request, "agent/preview.html", viewer=who, text=text)
+
+
 @router.post("/tickets/{ticket_id}/properties", response_model=None)
 def properties(
     request: Request,
