@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from frontdesk.channels.base import (
@@ -39,11 +39,9 @@ DEFAULT_NAME = "Web form"
 
 
 class WebFormConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Nothing to configure yet: the form lives in the portal of this server."""
 
-    # Submissions allowed per client address in `window_seconds` before refusing.
-    max_per_window: int = Field(default=5, ge=1, le=10_000)
-    window_seconds: int = Field(default=600, ge=1, le=86_400)
+    model_config = ConfigDict(extra="forbid")
 
 
 class WebFormChannel:
