@@ -1,7 +1,8 @@
 """The floor for the HTTP and WebSocket benchmarks: a bare Starlette app, served by uvicorn
 with the settings `frontdesk serve` uses. Its JSON POST endpoint parses the body and answers
-201; `/echo` sends each WebSocket frame back; `/relay/visitor` hands each frame to every
-socket connected on `/relay/agent` (the least a chat server must do).
+201; /page answers a plain HTML table; `/echo` sends each WebSocket frame back;
+`/relay/visitor` hands each frame to every socket connected on `/relay/agent` (the least a
+chat server must do).
 
     uv run python bench/_floor_app.py --port 8123
 """
@@ -14,7 +15,7 @@ import itertools
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -25,6 +26,17 @@ async def create(request: Request) -> JSONResponse:
     body = await request.json()
     ticket = {"id": next(_ids), "subject": body.get("subject"), "status": "new"}
     return JSONResponse(ticket, status_code=201)
+
+
+async def page(request: Request) -> HTMLResponse:
+    """An HTML page of `rows` table rows built from constants: what serving a page costs
+    before any database, template or translation (the floor of bench/web_pages.py)."""
+    rows = int(request.query_params.get("rows", "50"))
+    body = "".join(
+        f"<tr><td>#{i}</td><td>Subject {i}</td><td>Customer {i}</td><td>open</td></tr>"
+        for i in range(rows)
+    )
+    return HTMLResponse(f"<!doctype html><html><body><table>{body}</table></body></html>")
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -71,6 +83,7 @@ app = Starlette(
         WebSocketRoute("/echo", echo),
         WebSocketRoute("/relay/agent", relay_agent),
         WebSocketRoute("/relay/visitor", relay_visitor),
+        Route("/page", page),
     ]
 )
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ["bench/receive.py", "--messages", "20", "--threads", "5"],
         ["bench/ticket_list.py", "--tickets", "2000", "--iterations", "5"],
         ["bench/email_ingest.py", "--messages", "30"],
+        ["bench/web_pages.py", "--tickets", "2000", "--messages", "10", "--iterations", "5"],
         [
             "bench/sla_routing.py",
             "--open-tickets",

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from frontdesk import __version__, metrics
+from frontdesk import __version__, metrics, web
 from frontdesk.api import problems
 from frontdesk.api.routes import (
     auth,
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
     app.include_router(system.router)
     app.include_router(kb_portal.router)
     app.include_router(chat_routes.router)  # the widget's routes, outside the agent API
+    web.install(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=fd.secret_key,

@@ -80,7 +80,11 @@ async def current_actor(request: Request, fd: FD) -> Actor | None:
     return await run_in_threadpool(resolve_actor, request, fd)
 
 
-def resolve_actor(request: Request | WebSocket, fd: Frontdesk) -> Actor | None:
+def resolve_actor(
+    request: Request | WebSocket, fd: Frontdesk, *, csrf: str | None = None
+) -> Actor | None:
+    """The caller. `csrf` is the token a web form carried; otherwise the X-CSRF-Token
+    header must match the session's."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -97,7 +101,8 @@ def resolve_actor(request: Request | WebSocket, fd: Frontdesk) -> Actor | None:
         return None
     # WebSocket handshakes have no method; their origin is checked where they are accepted.
     method = request.scope.get("method", "GET")
-    if method not in SAFE_METHODS and request.headers.get("x-csrf-token") != session.get("csrf"):
+    sent = csrf if csrf is not None else request.headers.get("x-csrf-token")
+    if method not in SAFE_METHODS and (not sent or sent != session.get("csrf")):
         raise HTTPException(403, "missing or wrong X-CSRF-Token header")
     with fd.read() as db:
         if "agent_id" in session:

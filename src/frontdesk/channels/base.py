@@ -119,6 +119,7 @@ CHANNELS: dict[str, str] = {
     "api": "frontdesk.channels.api:ApiChannel",
     "chat": "frontdesk.channels.chat.adapter:ChatChannel",
     "email": "frontdesk.channels.email.adapter:EmailChannel",
+    "webform": "frontdesk.channels.webform:WebFormChannel",
 }
 
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, select, update
+from sqlalchemy import Insert, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from frontdesk.db.rows import from_row, get_row, insert_row, table_of
 from frontdesk.domain.actors import Actor
@@ -41,6 +42,36 @@ def get_contact(tx: Tx, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
     return contact
+
+
+def search_contacts(
+    session: Session,
+    q: str | None,
+    *,
+    organization: int | None = None,
+    limit: int = 25,
+    after: int | None = None,
+) -> tuple[list[Contact], bool]:
+    """Contacts whose name or one of whose addresses contains `q`, by id; returns a page
+    and whether more follow."""
+    query = select(Contact).where(Contact.merged_into_id.is_(None))
+    if q:
+        query = query.where(
+            or_(
+                Contact.name.icontains(q, autoescape=True),
+                Contact.id.in_(
+                    select(ContactIdentity.contact_id).where(
+                        ContactIdentity.address.icontains(q, autoescape=True)
+                    )
+                ),
+            )
+        )
+    if organization is not None:
+        query = query.where(Contact.organization_id == organization)
+    if after is not None:
+        query = query.where(Contact.id > after)
+    rows = list(session.scalars(query.order_by(Contact.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def find_by_identity(tx: Tx, kind: str, address: str) -> Contact | None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
-from frontdesk.domain.errors import NotFound, PermissionDenied
+from frontdesk.domain.contacts import find_by_identity
+from frontdesk.domain.errors import Invalid, NotFound, PermissionDenied
 from frontdesk.domain.tx import Tx
-from frontdesk.models import Contact
+from frontdesk.models import Contact, Inbox
 
 SIGNIN_MAX_AGE_SECONDS = 30 * 60
 _SALT = "frontdesk.portal.signin"
@@ -41,3 +43,36 @@ def contact_for_signin_token(tx: Tx, secret_key: str, token: str) -> Contact:
         raise PermissionDenied("this sign-in link was already used")
     contact.portal_signed_in_at = datetime.fromtimestamp(issued, UTC)
     return contact
+
+
+def request_signin_link(tx: Tx, secret_key: str, base_url: str, email: str) -> bool:
+    """Mail a sign-in link to a known customer address, through the first email inbox
+    that can send. Returns whether a mail was queued; the page says the same thing either
+    way, so nobody learns which addresses are customers."""
+    try:
+        contact = find_by_identity(tx, "email", email)
+    except Invalid:
+        return False
+    if contact is None or contact.merged_into_id is not None:
+        return False
+    sender = tx.session.scalar(
+        select(Inbox)
+        .where(Inbox.kind == "email", Inbox.is_active.is_(True))
+        .order_by(Inbox.id)
+        .limit(1)
+    )
+    if sender is None:
+        return False
+    token = issue_signin_token(secret_key, contact.id, tx.now())
+    link = f"{base_url.rstrip('/')}/portal/signin?token={token}"
+    tx.enqueue(
+        "send_email_notice",
+        {
+            "inbox_id": sender.id,
+            "to": email.strip().lower(),
+            "subject": "Your sign-in link",
+            "text": f"Open this link within 30 minutes to see your requests:\n\n{link}\n",
+        },
+        max_attempts=5,
+    )
+    return True

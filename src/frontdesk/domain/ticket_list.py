@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, exists, literal, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from frontdesk.db.base import UTCDateTime
 from frontdesk.domain.access import ticket_filter
@@ -31,6 +32,7 @@ class TicketFilter:
     priorities: tuple[str, ...] = ()
     assignee: int | Literal["none"] | None = None
     team: int | Literal["none"] | None = None
+    team_ids: tuple[int, ...] = ()  # any of these teams ("my teams")
     inbox_id: int | None = None
     contact_id: int | None = None
     tag: str | None = None
@@ -45,9 +47,14 @@ def list_tickets(
     sort: Sort = "-updated_at",
     limit: int = 25,
     cursor: str | None = None,
+    options: tuple[ORMOption, ...] = (),
 ) -> tuple[list[Ticket], str | None]:
+    """One page of tickets; `options` lets a caller load what it shows (the contact) in
+    the same query."""
     query = _ordered_page(
-        select(Ticket).where(ticket_filter(actor), *_conditions(filters)), sort, cursor
+        select(Ticket).where(ticket_filter(actor), *_conditions(filters)).options(*options),
+        sort,
+        cursor,
     )
     rows = list(session.scalars(query.limit(limit + 1)))
     next_cursor = None
@@ -77,6 +84,8 @@ def _conditions(f: TicketFilter) -> list[ColumnElement[bool]]:
         conditions.append(Ticket.team_id.is_(None))
     elif f.team is not None:
         conditions.append(Ticket.team_id == f.team)
+    if f.team_ids:
+        conditions.append(Ticket.team_id.in_(sorted(f.team_ids)))
     if f.inbox_id is not None:
         conditions.append(Ticket.inbox_id == f.inbox_id)
     if f.contact_id is not None:

@@ -28,6 +28,7 @@ from frontdesk.models.tickets import (
     TicketParticipant,
     TicketTag,
 )
+from frontdesk.models.workspace import CannedReply, SavedView, TicketRead
 
 __all__ = [
     "OPEN_STATUSES",
@@ -41,6 +42,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "BusinessCalendar",
+    "CannedReply",
     "ChatCapacity",
     "ChatInvitation",
     "ChatSession",
@@ -62,6 +64,7 @@ __all__ = [
     "Promise",
     "RoutingConfig",
     "RoutingQueueEntry",
+    "SavedView",
     "SearchDocument",
     "SearchState",
     "SlaEvent",
@@ -70,6 +73,7 @@ __all__ = [
     "Ticket",
     "TicketFollowUp",
     "TicketParticipant",
+    "TicketRead",
     "TicketTag",
     "TicketTransfer",
     "TimeRule",

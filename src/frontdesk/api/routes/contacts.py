@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from frontdesk.api.deps import FD, AnyAgent, FullAgent
 from frontdesk.api.schemas import (
@@ -25,7 +25,7 @@ from frontdesk.domain import contacts
 from frontdesk.domain.contacts import IdentityRef
 from frontdesk.domain.errors import NotFound
 from frontdesk.domain.ticket_list import TicketFilter, list_tickets
-from frontdesk.models import Contact, ContactIdentity, Organization
+from frontdesk.models import Contact, Organization
 
 router = APIRouter(tags=["contacts"])
 
@@ -39,26 +39,10 @@ def list_contacts(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[int | None, Query(description="the id to continue after")] = None,
 ) -> Page[ContactOut]:
-    query = select(Contact).where(Contact.merged_into_id.is_(None))
-    if q:
-        query = query.where(
-            or_(
-                Contact.name.icontains(q, autoescape=True),
-                Contact.id.in_(
-                    select(ContactIdentity.contact_id).where(
-                        ContactIdentity.address.icontains(q, autoescape=True)
-                    )
-                ),
-            )
-        )
-    if organization is not None:
-        query = query.where(Contact.organization_id == organization)
-    if cursor is not None:
-        query = query.where(Contact.id > cursor)
     with fd.read() as session:
-        rows = list(session.scalars(query.order_by(Contact.id).limit(limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows, more = contacts.search_contacts(
+            session, q, organization=organization, limit=limit, after=cursor
+        )
         return Page[ContactOut](
             items=[ContactOut.of(c) for c in rows],
             next_cursor=str(rows[-1].id) if more else None,

@@ -19,6 +19,7 @@ from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Invalid, NotFound
 from frontdesk.jobs import queue
 from frontdesk.models import Attachment, Job, Message, Ticket
+from frontdesk.realtime import presence
 
 router = APIRouter()
 
@@ -116,11 +117,16 @@ async def events(websocket: WebSocket) -> None:
                     await websocket.send_json(event)
         group.cancel_scope.cancel()
 
+    gate = presence.PresenceGate()
+
     async def until_disconnected(group: TaskGroup) -> None:
-        # Clients send nothing, but reading is how a closed connection (or a server shutting
-        # down) is noticed while no events flow; without it the handler would wait forever.
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
+        # Reading is also how a closed connection (or a server shutting down) is noticed
+        # while no events flow; without it the handler would wait forever. What clients
+        # send is presence on a ticket (viewing, typing), passed on to other agents.
+        while (message := await websocket.receive())["type"] != "websocket.disconnect":
+            said = presence.parse(message.get("text") or "")
+            if said is not None and gate.allow(*said):
+                await asyncio.to_thread(presence.announce, fd, actor, *said)
         group.cancel_scope.cancel()
 
     try:

@@ -1,7 +1,7 @@
 """Search index and knowledge base
 
 Revision ID: 0004_search_kb
-Revises: 0002_email_channel
+Revises: 0003_web_workspace
 Create Date: 2026-11-22 17:00:13.885523
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import frontdesk.db.base
 
 revision: str = "0004_search_kb"
-down_revision: str | None = "0002_email_channel"
+down_revision: str | None = "0003_web_workspace"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 routing settings, transfers, promises, follow-ups, triggers, time rules, macros
 
 Revision ID: 0005_sla_routing
-Revises: 0002_email_channel
+Revises: 0004_search_kb
 Create Date: 2026-11-22 17:00:43.715273
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import frontdesk.db.base
 
 revision: str = "0005_sla_routing"
-down_revision: str | None = "0002_email_channel"
+down_revision: str | None = "0004_search_kb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

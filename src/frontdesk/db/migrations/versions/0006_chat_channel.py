@@ -1,7 +1,7 @@
 """Chat channel: visitors, chat sessions, agents' chat capacity, invitations
 
 Revision ID: 0006_chat_channel
-Revises: 0002_email_channel
+Revises: 0005_sla_routing
 Create Date: 2026-11-22 16:59:12.129024
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import frontdesk.db.base
 
 revision: str = "0006_chat_channel"
-down_revision: str | None = "0002_email_channel"
+down_revision: str | None = "0005_sla_routing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
