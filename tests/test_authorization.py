@@ -184,13 +184,14 @@ GET    /api/v1/kb/articles/{article_id}/translations/{language}/versions 200 200
 GET    /api/v1/search                                         200   200   200   200   200   200   401
 GET    /api/v1/tickets/{ticket_id}/article-suggestions        200   200   404   200   403   403   401
 GET    /api/v1/kb/suggestions                                 200   200   200   200   200   200   200
-# the public help center (a redirect and a vote are followed to the page they lead to)
-GET    /help                                                  200   200   200   200   200   200   200
+# the public help center (redirects are not followed: /help picks a language, a vote
+# goes back to its article)
+GET    /help                                                  307   307   307   307   307   307   307
 GET    /help/sitemap.xml                                      200   200   200   200   200   200   200
 GET    /help/{lang}                                           200   200   200   200   200   200   200
 GET    /help/{lang}/categories/{ref}                          200   200   200   200   200   200   200
 GET    /help/{lang}/articles/{ref}                            200   200   200   200   200   200   200
-POST   /help/{lang}/articles/{ref}/vote                       200   200   200   200   200   200   200
+POST   /help/{lang}/articles/{ref}/vote                       303   303   303   303   303   303   303
 GET    /help/{lang}/search                                    200   200   200   200   200   200   200
 # open to everyone
 GET    /healthz                                               200   200   200   200   200   200   200
