@@ -3,6 +3,7 @@ agent, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -163,11 +164,13 @@ def test_a_flood_is_refused_then_cut_off_and_other_chats_carry_on(world: World, 
     with visitor(base, inbox) as flood, visitor(base, inbox) as calm:
         flood.hello()
         calm.hello()
-        for n in range(200):
-            flood.send({"type": "typing", "active": n % 2 == 0})
         codes = []
         with pytest.raises(ConnectionClosed) as closed:
-            while True:
+            # On a busy machine the server may cut it off before all 200 are sent.
+            with contextlib.suppress(ConnectionClosed):
+                for n in range(200):
+                    flood.send({"type": "typing", "active": n % 2 == 0})
+            while True:  # the frames that came before the close are still read
                 codes.append(flood.next().get("code"))
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
         assert "rate_limited" in codes
