@@ -279,7 +279,7 @@ def lag(
     alone = send(count, "alone")
     index_pending(fd)
     since = datetime.now(UTC)
-    stop = start_indexer(fd)
+    stop = start_indexer(fd, delay=0)
     try:
         beside = send(count, "beside")
         deadline = time.monotonic() + 60

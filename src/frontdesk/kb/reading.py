@@ -44,7 +44,7 @@ def name_in(names: dict[str, str], language: str) -> str:
 
 
 def published(
-    session: Session, *, include_internal: bool = False
+    session: Session, *, include_internal: bool = False, article_id: int | None = None
 ) -> list[tuple[KbTranslation, KbArticle, KbVersion]]:
     statement = (
         select(KbTranslation, KbArticle, KbVersion)
@@ -55,6 +55,8 @@ def published(
     )
     if not include_internal:
         statement = statement.where(KbArticle.visibility == "public")
+    if article_id is not None:
+        statement = statement.where(KbArticle.id == article_id)
     return [(t, a, v) for t, a, v in session.execute(statement)]
 
 
@@ -72,11 +74,7 @@ def sections(session: Session, category_id: int | None = None) -> list[KbSection
 def article_view(
     session: Session, article_id: int, language: str, *, include_internal: bool = False
 ) -> ArticleView | None:
-    rows = [
-        (t, a, v)
-        for t, a, v in published(session, include_internal=include_internal)
-        if a.id == article_id
-    ]
+    rows = published(session, include_internal=include_internal, article_id=article_id)
     chosen = next(((t, a, v) for t, a, v in rows if t.language == language), None)
     if chosen is None:
         return None

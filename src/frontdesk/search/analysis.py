@@ -55,12 +55,14 @@ def _word_pattern() -> re.Pattern[str]:
     """Letters, digits, marks and private-use characters: unicode61's 'L* N* Co M*'. Marks
     belong to words: Tamil vowel signs are marks, and splitting there cuts words apart."""
     ranges: list[tuple[int, int]] = []
-    for code in range(0x110000):
+    # Planes 4-13 hold nothing; 14 only tags and selectors; 15-16 are private use, added whole.
+    for code in range(0x40000):
         if unicodedata.category(chr(code))[0] in "LNM" or unicodedata.category(chr(code)) == "Co":
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:
                 ranges.append((code, code))
+    ranges += [(0xF0000, 0xFFFFD), (0x100000, 0x10FFFD)]
     parts = "".join(
         re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
         for a, b in ranges

@@ -11,18 +11,26 @@ import threading
 import time
 from collections.abc import Callable
 
-from frontdesk.language import configure
 from frontdesk.runtime import Frontdesk
-from frontdesk.search.indexer import index_pending
 
 log = logging.getLogger(__name__)
+STARTUP_DELAY = 5.0
 
 
-def start_indexer(fd: Frontdesk) -> Callable[[], None]:
-    configure(fd.settings.languages.split(","))
+def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[], None]:
     stopping = threading.Event()
 
     def run() -> None:
+        # A process starting up (workers claiming their first jobs) comes first.
+        if stopping.wait(delay):
+            return
+        # Imported here, in this thread: the stemmers, lemma tables and language models take
+        # a moment to load, and the process that starts us (a worker answering SIGTERM, a
+        # server starting up) should not wait for them.
+        from frontdesk.language import configure
+        from frontdesk.search.indexer import index_pending
+
+        configure(fd.settings.languages.split(","))
         while not stopping.is_set():
             started = time.monotonic()
             written = 0
@@ -40,7 +48,8 @@ def start_indexer(fd: Frontdesk) -> Callable[[], None]:
     thread.start()
 
     def stop() -> None:
+        # Not joined: a batch cut short by the process ending is a transaction rolled back,
+        # done again by the next run; waiting for it would delay the workers' drain.
         stopping.set()
-        thread.join(30)
 
     return stop

@@ -75,9 +75,8 @@ def search(
     if not found and len(query.terms) > 1:
         # No document has every word (a customer typed a sentence): those with some of
         # them, best first. Only then: an any-word pass over common words costs the most.
-        some = backend.candidates(session, replace(query, match_any=True), where, _join_tickets)
-        have = {doc_id for doc_id, _ in found}
-        found += _ranked([pair for pair in some if pair[0] not in have])
+        some = replace(query, match_any=True)
+        found = _ranked(backend.candidates(session, some, where, _join_tickets))
     excluded: set[tuple[str, int]] = set()
     if query.excluded:
         # -word excludes a ticket if any of its messages has the word, not just the one hit.
