@@ -56,10 +56,16 @@ class VisitorConnection:
         self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_FRAMES)
         self.sent_ids: set[int] = set()  # messages already in the outbox: never twice
         self.closed = False
+        self.last_chat: dict[str, Any] | None = None
 
     # --- sending -----------------------------------------------------------------------
 
     def push(self, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "chat":
+            # Told by the action and by the hub alike: say each state once.
+            if frame == self.last_chat:
+                return
+            self.last_chat = frame
         if frame.get("type") == "message":
             if frame["id"] in self.sent_ids:
                 return
@@ -136,10 +142,13 @@ class VisitorConnection:
                     "invalid_frame", "attachments: unknown upload", field="attachments"
                 )
             claims.append(claim)
+        # The chat as this connection knew it before writing (the hub may learn of a new
+        # chat while the message is being stored).
+        before = self.chat
         posted = await asyncio.to_thread(
             visitors.post_message, self.fd, self.visit, cid, text, claims
         )
-        before, self.visit, self.chat = self.chat, posted.visit, posted.chat
+        self.visit, self.chat = posted.visit, posted.chat
         self._watch()
         self.push(posted.ack)
         self.push(posted.message)
