@@ -208,3 +208,38 @@ def test_concurrent_first_messages_from_one_sender_make_one_contact(
     assert count(fd, Contact) == 1
     assert count(fd, ContactIdentity) == 1
     assert count(fd, Message) == 8
+
+
+def test_a_new_ticket_takes_the_language_it_was_written_in_unless_one_is_known(
+    fd: Frontdesk,
+) -> None:
+    with fd.transaction() as tx:
+        inbox = default_api_inbox(tx).id
+        greek = receive(tx, message(inbox, text="Γεια σας, έλαβα λάθος μέγεθος παπουτσιών."))
+        latvian = receive(
+            tx,
+            message(
+                inbox,
+                text="Labdien! Rēķinā ir kļūda, lūdzu, izlabojiet to.",
+                sender=Sender("email", "janis@example.lv"),
+            ),
+        )
+        told = receive(
+            tx,
+            message(
+                inbox,
+                text="Labdien! Rēķinā ir kļūda.",
+                language="sl",
+                sender=Sender("email", "maja@example.si"),
+            ),
+        )
+    assert (greek.ticket.language, latvian.ticket.language, told.ticket.language) == (
+        "el",
+        "lv",
+        "sl",
+    )
+    with fd.transaction() as tx:
+        tickets.update_ticket(tx, SYSTEM, greek.ticket.id, {"language": "en"})
+        # A later message on the ticket does not change what the ticket says.
+        again = receive(tx, message(inbox, text="Ευχαριστώ!", ticket_id=greek.ticket.id))
+    assert again.ticket.language == "en"

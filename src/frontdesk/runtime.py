@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from frontdesk import metrics
+from frontdesk import language, metrics
 from frontdesk.clock import Clock, SystemClock
 from frontdesk.config import Settings
 from frontdesk.db.engine import make_engine, writer
@@ -32,6 +32,7 @@ class Frontdesk:
             settings.redis_url, settings.resolved_database_url, settings.data_dir / "run"
         )
         self.storage = AttachmentStore(settings.data_dir / "attachments")
+        language.configure(settings.languages.split(","))
         self.secret_key = settings.resolved_secret_key()
         # Set after a commit that enqueued jobs, so in-process workers start at once.
         self.jobs_ready = threading.Event()

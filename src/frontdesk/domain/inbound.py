@@ -15,6 +15,7 @@ from frontdesk.domain.errors import Invalid, NotFound
 from frontdesk.domain.text import check_text, sanitize_html
 from frontdesk.domain.tickets import load_ticket, normalize_tags, store_attachments
 from frontdesk.domain.tx import Tx
+from frontdesk.language import detect
 from frontdesk.models import (
     PRIORITIES,
     Contact,
@@ -218,7 +219,9 @@ def _open_ticket(
         contact_id=contact.id,
         last_customer_message_at=now,
         team_id=inbox.team_id,
-        language=msg.language or contact.language,
+        # The customer's language as they chose it, else as they wrote: routing and the
+        # agent see it from the first message on.
+        language=msg.language or contact.language or detect(f"{msg.subject or ''}\n{msg.text}"),
         thread_key=msg.thread_key,
         follow_up_of_id=follow_up_of.id if follow_up_of else None,
         created_at=now,
