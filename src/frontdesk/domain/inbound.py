@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 
 from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundMessage, Sender
-from frontdesk.db.rows import get_row, insert_row, set_loaded, table_of
+from frontdesk.db.rows import get_row, insert_row, set_loaded, table_of, write_changes
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.contacts import IdentityRef, get_contact, resolve_sender
 from frontdesk.domain.errors import Invalid, NotFound
@@ -97,7 +97,8 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     )
     store_attachments(tx, message, msg.attachments)
     _add_participants(tx, ticket, contact, msg.participants)
-    ticket_hooks.before_message_stored(tx, ticket)  # SLA clocks: written at commit
+    ticket_hooks.before_message_stored(tx, ticket)  # SLA clocks
+    write_changes(session, ticket)  # the ticket's new state and clocks, in one UPDATE
 
     customer = Actor.for_contact(contact.id)
     if created:
@@ -238,17 +239,12 @@ def _open_ticket(
 def _touch_ticket(tx: Tx, ticket: Ticket, *, reopen: bool, customer: bool) -> None:
     """A new message on an existing ticket: it moves up the lists, and a customer writing
     reopens it (an automatic reply does neither count as writing nor reopen)."""
-    values = {
-        "status": "open" if reopen else ticket.status,
-        "solved_at": None if reopen else ticket.solved_at,
-        "last_customer_message_at": tx.now() if customer else ticket.last_customer_message_at,
-        "updated_at": tx.now(),
-    }
-    tx.session.connection().execute(
-        _TOUCH_TICKET, {"ticket_id": ticket.id, **{f"new_{k}": v for k, v in values.items()}}
-    )
-    for name, value in values.items():
-        set_loaded(ticket, name, value)
+    if reopen:
+        ticket.status = "open"
+        ticket.solved_at = None
+    if customer:
+        ticket.last_customer_message_at = tx.now()
+    ticket.updated_at = tx.now()
 
 
 def _subject_from(text: str) -> str:
@@ -287,13 +283,3 @@ _PARTICIPANTS = select(_PARTICIPANTS_TABLE.c.contact_id).where(
     _PARTICIPANTS_TABLE.c.ticket_id == bindparam("ticket_id")
 )
 _IS_PARTICIPANT = _PARTICIPANTS.where(_PARTICIPANTS_TABLE.c.contact_id == bindparam("contact_id"))
-_TOUCH_TICKET = (
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"))
-    .values(
-        status=bindparam("new_status"),
-        solved_at=bindparam("new_solved_at"),
-        last_customer_message_at=bindparam("new_last_customer_message_at"),
-        updated_at=bindparam("new_updated_at"),
-    )
-)
