@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def before_message_stored(tx: Tx, ticket: Ticket) -> None:
-    """In receive(), before its one flush: the SLA columns go out in the same statement."""
+    """In receive(), before the ticket's new state is written: the SLA columns go out in
+    the same UPDATE."""
     from frontdesk.promises import followups
     from frontdesk.sla import tracking
 

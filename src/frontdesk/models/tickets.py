@@ -104,7 +104,6 @@ class Ticket(Base):
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"
     )
-    # Lets a new ticket and a new contact be written in one flush.
     contact: Mapped[Contact] = relationship()
 
     @property

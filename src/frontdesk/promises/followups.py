@@ -85,7 +85,8 @@ def status_changed(tx: Tx, ticket: Ticket) -> None:
 
 
 def customer_wrote(tx: Tx, ticket: Ticket) -> None:
-    # Called inside receive() before its one flush, which must stay the one flush.
+    # Called inside receive(), whose rows are written without the unit of work: a delete
+    # here must not make the session flush them.
     if ticket.id is not None:
         with tx.session.no_autoflush:
             tx.session.execute(delete(TicketFollowUp).where(TicketFollowUp.ticket_id == ticket.id))
