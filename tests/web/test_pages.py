@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from babel.messages.pofile import read_po
@@ -16,12 +17,14 @@ from sqlalchemy import event, func, select
 from frontdesk.api.routes.auth import MAX_FAILURES, limiter
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.channels.webform import webform_inbox
+from frontdesk.clock import FrozenClock
 from frontdesk.domain import tickets
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.portal import issue_signin_token
 from frontdesk.models import AuditEntry, Job, Message, SavedView, Ticket
+from frontdesk.promises.records import make_promise
 from frontdesk.runtime import Frontdesk
 from frontdesk.web.extract import all_messages
 from frontdesk.web.i18n import LANGUAGES, LOCALE_DIR, translations
@@ -168,7 +171,7 @@ def test_pages_cost_the_same_queries_for_few_and_many_rows(fd: Frontdesk, app: A
     assert len(many_inbox) == len(few_inbox), many_inbox
     assert len(many_ticket) == len(few_ticket), many_ticket
     # Today's figures (BEGIN included): a new query per page is a choice, not an accident.
-    assert len(many_inbox) <= 13 and len(many_ticket) <= 20
+    assert len(many_inbox) <= 14 and len(many_ticket) <= 20
 
 
 def test_the_web_form_opens_a_ticket_but_not_for_bots_or_floods(fd: Frontdesk, app: Any) -> None:
@@ -452,3 +455,21 @@ def test_agents_keep_organizations_and_a_taken_name_is_refused(fd: Frontdesk, ap
     assert edited.status_code == 303
     page = client.get("/organizations").text
     assert "Olympus Guides" in page and "platinum" in page
+
+
+def test_a_promise_not_kept_in_time_is_flagged_in_the_inbox(
+    fd: Frontdesk, app: Any, clock: FrozenClock
+) -> None:
+    desk = make_desk(fd)
+    client, _ = signed_in(app, "ana@example.com")
+    agent = Actor("agent", desk.agent_id, "agent")
+    due = clock.now() + timedelta(hours=1)
+    with fd.transaction() as tx:
+        make_promise(tx, agent, desk.ticket_id, text="Call back at ten", due_at=due)
+    assert "promise-overdue" not in client.get("/inbox?view=all").text
+    clock.advance(timedelta(hours=2))
+    page = client.get("/inbox?view=all").text
+    row = re.search(
+        rf'<tr class="ticket-row[^"]*" data-ticket="{desk.ticket_id}".*?</tr>', page, re.S
+    )
+    assert row is not None and "Promise overdue" in row.group(0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
@@ -108,6 +109,16 @@ def list_promises(
     if status is not None:
         query = query.where(Promise.status == status)
     return list(tx.session.scalars(query.order_by(Promise.due_at, Promise.id).limit(limit)))
+
+
+def overdue_among(session: Session, ticket_ids: list[int], now: datetime) -> set[int]:
+    """Which of these tickets hold a promise that is past due and was not kept: the inbox
+    flags them."""
+    if not ticket_ids:
+        return set()
+    late = or_(Promise.status == "broken", and_(Promise.status == "open", Promise.due_at <= now))
+    query = select(Promise.ticket_id).where(Promise.ticket_id.in_(ticket_ids), late).distinct()
+    return set(session.scalars(query))
 
 
 def broken_counts(tx: Tx) -> dict[int, int]:

@@ -15,6 +15,7 @@ from frontdesk.domain.errors import Invalid
 from frontdesk.domain.ticket_list import Sort, TicketFilter, list_tickets
 from frontdesk.domain.workspace import BULK_ACTIONS, bulk_change, directory, with_contacts
 from frontdesk.models import PRIORITIES, STATUSES
+from frontdesk.promises.records import overdue_among
 from frontdesk.web.pages import fd_of, hx_redirect, render
 from frontdesk.web.routes.common import AgentViewer
 
@@ -94,6 +95,7 @@ def inbox(
         people = directory(session)
         marks = views.read_marks(session, who.actor, [t.id for t in rows])
         unread = {t.id for t in rows if t.id not in marks or t.updated_at > marks[t.id]}
+        overdue = overdue_among(session, [t.id for t in rows], fd.clock.now())
         query: dict[str, Any] = {
             k: v for k, v in request.query_params.items() if k not in ("cursor", "view")
         }
@@ -106,6 +108,7 @@ def inbox(
             views=VIEWS,
             tickets=rows,
             unread=unread,
+            overdue=overdue,
             saved=views.saved_views(session, who.actor),
             next_cursor=next_cursor,
             people=people,
