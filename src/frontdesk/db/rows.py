@@ -47,6 +47,8 @@ def insert_row(session: Session, cls: type[M], **given: Any) -> M:
         if column.key in values or column is serial:
             continue
         default = column.default
+        if default is None and column.server_default is not None:
+            continue  # the database fills it in; the object reads it when first asked
         if default is None:
             values[column.key] = None
         elif default.is_callable:
