@@ -197,7 +197,7 @@ def import_source(
                 except UnknownInbox:
                     raise
                 except Exception as exc:  # one bad message never stops the import
-                    log.warning("import: %s failed", label, exc_info=(type(exc), exc, None))
+                    log.warning("import: %s failed", label, exc_info=exc)
                     summary.failed += 1
                     summary.note(f"{label}: {exc.__class__.__name__}: {exc}")
                 else:
