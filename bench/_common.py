@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +68,19 @@ def bench_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
     env.update(extra)
     return env
+
+
+def in_data_dir(keep: Path | None, run: Callable[[Path], None]) -> None:
+    """Run in `keep`, left in place so that a slow seed is done once, or in a temporary
+    directory removed afterwards."""
+    if keep:
+        run(keep)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+    try:
+        run(tmp / "data")
+    finally:
+        shutil.rmtree(tmp)
 
 
 def run_cli(args: Sequence[str], env: dict[str, str]) -> str:

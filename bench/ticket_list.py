@@ -12,9 +12,7 @@ import argparse
 import http.client
 import json
 import random
-import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,6 +26,7 @@ from _common import (
     bench_env,
     free_port,
     http_request,
+    in_data_dir,
     ms,
     percentile,
     print_table,
@@ -367,16 +366,12 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per query")
     parser.add_argument("--data-dir", type=Path, help="seed here and keep it (reused if seeded)")
     args = parser.parse_args()
-    if args.data_dir:
-        prepare(args.data_dir, args.tickets)
-        measure(args.data_dir, args)
-        return
-    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
-    try:
-        prepare(tmp / "data", args.tickets)
-        measure(tmp / "data", args)
-    finally:
-        shutil.rmtree(tmp)
+
+    def seed_and_measure(data: Path) -> None:
+        prepare(data, args.tickets)
+        measure(data, args)
+
+    in_data_dir(args.data_dir, seed_and_measure)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import shutil
-import tempfile
 from pathlib import Path
 
 from _common import (
@@ -22,6 +20,7 @@ from _common import (
     bench_env,
     free_port,
     http_request,
+    in_data_dir,
     ms,
     percentile,
     print_table,
@@ -171,16 +170,12 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per page")
     parser.add_argument("--data-dir", type=Path, help="seed here and keep it (reused if seeded)")
     args = parser.parse_args()
-    if args.data_dir:
-        prepare(args.data_dir, args.tickets)
-        measure(args.data_dir, args)
-        return
-    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
-    try:
-        prepare(tmp / "data", args.tickets)
-        measure(tmp / "data", args)
-    finally:
-        shutil.rmtree(tmp)
+
+    def seed_and_measure(data: Path) -> None:
+        prepare(data, args.tickets)
+        measure(data, args)
+
+    in_data_dir(args.data_dir, seed_and_measure)
 
 
 if __name__ == "__main__":
