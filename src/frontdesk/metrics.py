@@ -17,3 +17,8 @@ TICKETS_CREATED = Counter("frontdesk_tickets_created_total", "Tickets opened", [
 JOBS = Counter("frontdesk_jobs_total", "Jobs run, by kind and outcome", ["kind", "outcome"])
 EVENTS_PUBLISHED = Counter("frontdesk_events_published_total", "Events published", ["type"])
 CHAT_SOCKETS = Gauge("frontdesk_chat_visitor_sockets", "Chat visitors connected to this process")
+WRITE_BATCH_SIZE = Histogram(
+    "frontdesk_write_batch_actions",
+    "Write actions committed together by the group-commit writer",
+    buckets=(1, 2, 4, 8, 16, 32),
+)

@@ -16,6 +16,7 @@ from frontdesk.config import Settings
 from frontdesk.db.engine import make_engine, writer
 from frontdesk.domain.attachments import AttachmentStore
 from frontdesk.domain.tx import Tx
+from frontdesk.group_commit import Batch, GroupCommit
 from frontdesk.locks import WriteLock
 from frontdesk.realtime.bus import EventBus, make_bus
 
@@ -37,18 +38,44 @@ class Frontdesk:
         # Set after a commit that enqueued jobs, so in-process workers start at once.
         self.jobs_ready = threading.Event()
         self._write_lock = _write_lock(settings.resolved_database_url)
+        # Busy write paths share transactions through this (see group_commit.py).
+        self.writes = GroupCommit(self)
+        self._batch = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """Run one domain action: commit everything or nothing, then publish its events."""
+        """Run one domain action: commit everything or nothing, then publish its events.
+
+        Inside an action the group-commit writer runs, it joins that batch's transaction,
+        which commits and publishes later, for the whole batch."""
+        batch: Batch | None = getattr(self._batch, "current", None)
+        if batch is not None:
+            tx = Tx(session=batch.session, clock=self.clock, storage=self.storage)
+            try:
+                yield tx
+                tx.write_audit()
+            except BaseException:
+                batch.failed = True  # even if the action catches it: see group_commit.py
+                raise
+            batch.txs.append(tx)
+            return
         with self.write_session() as session:
             tx = Tx(session=session, clock=self.clock, storage=self.storage)
             yield tx
             tx.write_audit()
-        for event in tx.events:
-            metrics.EVENTS_PUBLISHED.labels(event.type).inc()
-            self.bus.publish(event)
-        if tx.jobs_enqueued:
+        self.publish([tx])
+
+    def join_batch(self, batch: Batch | None) -> None:
+        """Make this thread's `transaction()` calls join `batch` (None: stop)."""
+        self._batch.current = batch
+
+    def publish(self, txs: list[Tx]) -> None:
+        """Publish committed transactions' events, and wake the workers for their jobs."""
+        for tx in txs:
+            for event in tx.events:
+                metrics.EVENTS_PUBLISHED.labels(event.type).inc()
+                self.bus.publish(event)
+        if any(tx.jobs_enqueued for tx in txs):
             self.jobs_ready.set()
 
     @contextmanager
@@ -79,6 +106,7 @@ class Frontdesk:
             yield session
 
     def close(self) -> None:
+        self.writes.close()
         self.bus.close()
         self.engine.dispose()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from frontdesk import metrics
@@ -27,11 +29,13 @@ from frontdesk.api.schemas import (
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.domain import tickets
 from frontdesk.domain.access import can_see
+from frontdesk.domain.actors import Actor
 from frontdesk.domain.bootstrap import default_api_inbox
 from frontdesk.domain.errors import Invalid
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.ticket_list import Sort, TicketFilter, list_tickets
 from frontdesk.models import AuditEntry
+from frontdesk.runtime import Frontdesk
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -91,9 +95,18 @@ def list_(
     response_model=TicketCreated,
     responses={202: {"model": Accepted, "description": "Stored on a ticket you cannot see"}},
 )
-def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
+async def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
     """Open a ticket for a customer. The message enters through the same pipeline as every
     channel's; with an `external_id`, sending the same request twice stores it once."""
+    # Tickets opened at the same moment share one transaction (group_commit.py).
+    model, status, opened_on = await fd.writes.run(partial(_create, body, actor, fd))
+    if opened_on:
+        _count(opened_on)
+    return json_response(model, status)
+
+
+def _create(body: TicketCreate, actor: Actor, fd: Frontdesk) -> tuple[BaseModel, int, str | None]:
+    """The answer, its status, and the channel of the ticket it opened (None: none)."""
     kind, address = body.contact.primary()
     with fd.transaction() as tx:
         inbox_id = body.inbox_id or default_api_inbox(tx).id
@@ -125,16 +138,16 @@ def create(body: TicketCreate, actor: FullAgent, fd: FD) -> Response:
                     body.assignee_id,
                     team_id=body.team_id if body.team_id is not None else ticket.team_id,
                 )
-            _count(received.message.channel)
+        opened_on = received.message.channel if received.ticket_created else None
         if not can_see(actor, ticket):  # see post_inbound: nothing shown of it
-            return json_response(Accepted(duplicate=received.duplicate), 202)
+            return Accepted(duplicate=received.duplicate), 202, opened_on
         created = TicketCreated.model_construct(
             # Built from our own validated rows: no second validation.
             **TicketOut.of(ticket).__dict__,
             message=MessageOut.of(received.message),
             duplicate=received.duplicate,
         )
-    return json_response(created, 201 if received.ticket_created else 200)
+    return created, 201 if received.ticket_created else 200, opened_on
 
 
 def _count(channel: str) -> None:

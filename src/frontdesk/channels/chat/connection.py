@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from frontdesk.channels.chat import invitations, transcript, visitors
@@ -145,8 +146,9 @@ class VisitorConnection:
         # The chat as this connection knew it before writing (the hub may learn of a new
         # chat while the message is being stored).
         before = self.chat
-        posted = await asyncio.to_thread(
-            visitors.post_message, self.fd, self.visit, cid, text, claims
+        # Messages of many visitors stored at once share a transaction (group_commit.py).
+        posted = await self.fd.writes.run(
+            partial(visitors.post_message, self.fd, self.visit, cid, text, claims)
         )
         self.visit, self.chat = posted.visit, posted.chat
         self._watch()

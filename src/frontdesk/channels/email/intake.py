@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from email.message import Message as MimeMessage
+from functools import partial
 from typing import Literal
 
 from sqlalchemy import bindparam, select, update
@@ -88,7 +89,9 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
         config = load_config(tx, inbox_id)
     if len(raw) > config.max_message_bytes:
         return refuse_oversized(fd, inbox_id, config, raw)
-    return store_email(fd, inbox_id, config, read_email(raw, fd.storage))
+    email = read_email(raw, fd.storage)
+    # Mail arriving at once (SMTP sessions, webhook posts) shares transactions.
+    return fd.writes.call(partial(store_email, fd, inbox_id, config, email))
 
 
 def store_email(

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -181,43 +182,68 @@ def import_source(
     reading anything).
 
     With `readers`, that many other processes parse the messages ahead while this one
-    stores them one by one, in order: a reply still finds the message it answers.
+    stores them in order: a reply still finds the message it answers.
     """
     with fd.reading() as tx:
         config = load_config(tx, inbox_id)
     summary = ImportSummary()
+    # Stored through the group-commit writer, many messages a transaction, in order (the
+    # writer runs them one after another, so a reply still finds the mail it answers);
+    # the results are counted in that same order as their commits come back.
+    storing: deque[tuple[str, Future[IngestResult]]] = deque()
     with _Readers(readers, fd.storage.root, config.max_message_bytes) as reading:
         for label, raw, email in reading.read(source.messages()):
+            # What failed to read is never handed to the writer: a failing action rolls
+            # back its whole batch.
             if isinstance(raw, Exception):
                 summary.failed += 1
                 summary.note(f"{label}: could not be read: {raw}")
-            else:
-                try:
-                    result = _store(fd, inbox_id, config, raw, email)
-                except UnknownInbox:
-                    raise
-                except Exception as exc:  # one bad message never stops the import
-                    log.warning("import: %s failed", label, exc_info=exc)
-                    summary.failed += 1
-                    summary.note(f"{label}: {exc.__class__.__name__}: {exc}")
-                else:
-                    summary.count(result)
-                    if result.outcome == "refused":
-                        summary.note(f"{label}: refused: {result.reason}")
+                progress(1)
+                continue
+            if isinstance(email, Exception):
+                log.warning("import: %s failed", label, exc_info=email)
+                summary.failed += 1
+                summary.note(f"{label}: {email.__class__.__name__}: {email}")
+                progress(1)
+                continue
+            storing.append(
+                (label, fd.writes.submit(partial(_store, fd, inbox_id, config, raw, email)))
+            )
+            if len(storing) > STORE_AHEAD:
+                _stored(storing.popleft(), summary)
+                progress(1)
+        while storing:
+            _stored(storing.popleft(), summary)
             progress(1)
     return summary
 
 
+def _stored(item: tuple[str, Future[IngestResult]], summary: ImportSummary) -> None:
+    label, storing = item
+    try:
+        result = storing.result()
+    except UnknownInbox:
+        raise
+    except Exception as exc:  # one bad message never stops the import
+        log.warning("import: %s failed", label, exc_info=exc)
+        summary.failed += 1
+        summary.note(f"{label}: {exc.__class__.__name__}: {exc}")
+    else:
+        summary.count(result)
+        if result.outcome == "refused":
+            summary.note(f"{label}: refused: {result.reason}")
+
+
 def _store(
-    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes, email: Read
+    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes, email: ReadEmail | None
 ) -> IngestResult:
-    if isinstance(email, Exception):
-        raise email  # reading it failed: counted like a failure to store it
     if email is None:
         return refuse_oversized(fd, inbox_id, config, raw)
     return store_email(fd, inbox_id, config, email)
 
 
+# Messages handed to the writer and not yet committed: a few batches' worth.
+STORE_AHEAD = 128
 # Messages read ahead of the one being stored: enough to keep the readers busy, few enough
 # that a mailbox of large mails does not fill the memory.
 READ_AHEAD = 64
