@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from frontdesk.db.rows import from_row, table_of
+from frontdesk.db.rows import first_object, table_of
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.tx import Tx
@@ -15,9 +15,9 @@ DEFAULT_API_INBOX = "API"
 
 def default_api_inbox(tx: Tx) -> Inbox:
     """The inbox that `POST /api/v1/tickets` uses when no inbox is named."""
-    row = tx.session.connection().execute(_FIRST_API_INBOX).first()
-    if row is not None:
-        return from_row(tx.session, Inbox, row._mapping)
+    inbox = first_object(tx.session, Inbox, _FIRST_API_INBOX, {})
+    if inbox is not None:
+        return inbox
     return create_inbox(tx, SYSTEM, name=DEFAULT_API_INBOX, kind="api", config={}, team_id=None)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frontdesk.db.rows import from_row, get_row, insert_row, table_of
+from frontdesk.db.rows import first_object, get_row, insert_row, table_of, write
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
 from frontdesk.domain.identities import normalize_identity
@@ -76,9 +76,7 @@ def search_contacts(
 
 def find_by_identity(tx: Tx, kind: str, address: str) -> Contact | None:
     kind, address = normalize_identity(kind, address)
-    row = tx.session.connection().execute(_BY_IDENTITY, {"kind": kind, "address": address})
-    found = row.first()
-    return None if found is None else from_row(tx.session, Contact, found._mapping)
+    return first_object(tx.session, Contact, _BY_IDENTITY, {"kind": kind, "address": address})
 
 
 def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
@@ -96,10 +94,11 @@ def resolve_sender(tx: Tx, ref: IdentityRef) -> tuple[Contact, bool]:
     now = tx.now()
     contact = insert_row(tx.session, Contact, name=ref.name, created_at=now, updated_at=now)
     connection = tx.session.connection()
-    claimed = connection.execute(
+    claimed = write(
+        tx.session,
         _claim_identity(connection.dialect.name),
         {"contact_id": contact.id, "kind": kind, "address": address, "created_at": now},
-    ).scalar()
+    ).fetchone()
     if claimed is not None:
         return contact, True
     connection.execute(delete(_CONTACTS).where(_CONTACTS.c.id == contact.id))

@@ -8,7 +8,15 @@ from sqlalchemy import bindparam, select
 
 from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundMessage, Sender
-from frontdesk.db.rows import get_row, insert_row, set_loaded, table_of, write_changes
+from frontdesk.db.rows import (
+    get_row,
+    insert_row,
+    read,
+    read_scalar,
+    set_loaded,
+    table_of,
+    write_changes,
+)
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.contacts import IdentityRef, get_contact, resolve_sender
 from frontdesk.domain.errors import Invalid, NotFound
@@ -54,10 +62,10 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     _validate(msg)
 
     if msg.external_id is not None:
-        already = session.connection().execute(
-            _MESSAGE_BY_EXTERNAL_ID, {"inbox_id": inbox.id, "external_id": msg.external_id}
+        found_id = read_scalar(
+            session, _MESSAGE_BY_EXTERNAL_ID, {"inbox_id": inbox.id, "external_id": msg.external_id}
         )
-        if (found_id := already.scalar()) is not None:
+        if found_id is not None:
             message = session.get_one(Message, found_id)
             ticket = load_ticket(tx, message.ticket_id)
             assert ticket is not None  # the message's foreign key
@@ -182,26 +190,26 @@ def _add_participants(tx: Tx, ticket: Ticket, contact: Contact, people: tuple[Se
 def _find_thread(tx: Tx, inbox: Inbox, contact: Contact, msg: InboundMessage) -> Ticket | None:
     """The ticket this message continues: named by the channel, answered message, or the
     channel's conversation key, in that order."""
-    connection = tx.session.connection()
+    session = tx.session
     if msg.ticket_id is not None:
         ticket = load_ticket(tx, msg.ticket_id)
         if ticket is not None and (
             msg.thread_verified
             or ticket.contact_id == contact.id
-            or connection.execute(
-                _IS_PARTICIPANT, {"ticket_id": ticket.id, "contact_id": contact.id}
-            ).first()
+            or read(session, _IS_PARTICIPANT, {"ticket_id": ticket.id, "contact_id": contact.id})
         ):
             return ticket
     ticket_id = None
     if msg.in_reply_to:
-        ticket_id = connection.execute(
-            _TICKET_BY_REFERENCE, {"inbox_id": inbox.id, "references": list(msg.in_reply_to)}
-        ).scalar()
+        ticket_id = read_scalar(
+            session,
+            _TICKET_BY_REFERENCE,
+            {"inbox_id": inbox.id, "references": list(msg.in_reply_to)},
+        )
     if ticket_id is None and msg.thread_key:
-        ticket_id = connection.execute(
-            _TICKET_BY_THREAD_KEY, {"inbox_id": inbox.id, "thread_key": msg.thread_key}
-        ).scalar()
+        ticket_id = read_scalar(
+            session, _TICKET_BY_THREAD_KEY, {"inbox_id": inbox.id, "thread_key": msg.thread_key}
+        )
     return None if ticket_id is None else load_ticket(tx, ticket_id)
 
 

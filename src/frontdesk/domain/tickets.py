@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 
 from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundAttachment, adapter_class, validate_config
-from frontdesk.db.rows import from_row, get_row, insert_row, is_loaded, set_loaded, table_of
+from frontdesk.db.rows import from_row, get_row, insert_row, is_loaded, read, set_loaded, table_of
 from frontdesk.domain.access import check_visible
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid
@@ -46,10 +46,8 @@ def load_ticket(tx: Tx, ticket_id: int) -> Ticket | None:
     session = tx.session
     ticket = get_row(session, Ticket, ticket_id)
     if ticket is not None and not is_loaded(ticket, "tag_rows"):
-        tags = session.connection().execute(_TAGS_OF_TICKET, {"ticket_id": ticket.id})
-        rows = [
-            from_row(session, TicketTag, {"ticket_id": ticket.id, "tag": t}) for t in tags.scalars()
-        ]
+        tags = read(session, _TAGS_OF_TICKET, {"ticket_id": ticket.id})
+        rows = [from_row(session, TicketTag, {"ticket_id": ticket.id, "tag": t}) for (t,) in tags]
         set_loaded(ticket, "tag_rows", rows)
     return ticket
 

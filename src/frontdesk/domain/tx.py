@@ -11,11 +11,13 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import Clock
+from frontdesk.db.rows import write_many
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.attachments import AttachmentStore
 from frontdesk.models import AuditEntry, Job, Ticket
 
 AUDIT_TABLE = cast(Table, AuditEntry.__table__)
+_INSERT_AUDIT = insert(AUDIT_TABLE)
 
 
 class HasId(Protocol):
@@ -118,7 +120,7 @@ class Tx:
         ]
         self._audits.clear()
         # A plain executemany: the ORM has nothing to track for these rows.
-        self.session.connection().execute(insert(AUDIT_TABLE), rows)
+        write_many(self.session, _INSERT_AUDIT, rows)
 
 
 def _id(value: int | HasId) -> int:

@@ -19,7 +19,7 @@ from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import Address, ParsedEmail, parse_email
 from frontdesk.channels.email.quotes import Trimmed, trim_reply
 from frontdesk.channels.email.threading import find_thread
-from frontdesk.db.rows import get_row, table_of
+from frontdesk.db.rows import get_row, table_of, write
 from frontdesk.domain.attachments import AttachmentStore
 from frontdesk.domain.contacts import IdentityRef, resolve_sender
 from frontdesk.domain.errors import NotFound
@@ -217,7 +217,7 @@ def _bounce(fd: Frontdesk, inbox_id: int, verdict: AutoVerdict) -> IngestResult:
 
 def _clear_bounce(tx: Tx, address: str) -> None:
     # One statement that changes nothing in the usual case: this runs for every mail.
-    tx.session.connection().execute(_CLEAR_BOUNCE, {"sender_address": address.lower()})
+    write(tx.session, _CLEAR_BOUNCE, {"sender_address": address.lower()})
 
 
 _IDENTITIES = table_of(ContactIdentity)

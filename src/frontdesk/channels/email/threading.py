@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, exists, or_, select
 
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import ParsedEmail
-from frontdesk.db.rows import table_of
+from frontdesk.db.rows import read, read_scalar, table_of
 from frontdesk.domain.tx import Tx
 from frontdesk.models import OPEN_STATUSES, Message, Ticket, TicketParticipant
 
@@ -72,30 +72,31 @@ def reply_token(config: EmailInboxConfig, parsed: ParsedEmail) -> str | None:
 def find_thread(
     tx: Tx, inbox_id: int, config: EmailInboxConfig, parsed: ParsedEmail, contact_id: int
 ) -> ThreadMatch | None:
-    # Prebuilt statements on the connection: this runs for every mail that arrives.
-    connection = tx.session.connection()
+    # Prebuilt statements (db/rows.py): this runs for every mail that arrives.
+    session = tx.session
     token = reply_token(config, parsed)
     if token:
-        found = connection.execute(_BY_TOKEN, {"token": token, "inbox_id": inbox_id}).scalar()
+        found = read_scalar(session, _BY_TOKEN, {"token": token, "inbox_id": inbox_id})
         if found is not None:
             return ThreadMatch(found, True, "token")
     references = [*parsed.in_reply_to, *reversed(parsed.references)]
     if references:
-        found = connection.execute(
-            _BY_REFERENCE, {"inbox_id": inbox_id, "references": references[:50]}
-        ).scalar()
+        found = read_scalar(
+            session, _BY_REFERENCE, {"inbox_id": inbox_id, "references": references[:50]}
+        )
         if found is not None:
             return ThreadMatch(found, True, "references")
     number = _NUMBER_IN_SUBJECT.search(parsed.subject)
     if number and int(number.group(1)) < 2**31:  # ids are 32-bit integers on PostgreSQL
         party = {"ticket_id": int(number.group(1)), "inbox_id": inbox_id, "contact_id": contact_id}
-        found = connection.execute(_BY_NUMBER_OF_PARTY, party).scalar()
+        found = read_scalar(session, _BY_NUMBER_OF_PARTY, party)
         if found is not None:
             return ThreadMatch(found, False, "subject number")
     if config.subject_window_days and parsed.subject.strip():
         wanted = normalize_subject(parsed.subject)
         since = tx.now() - timedelta(days=config.subject_window_days)
-        candidates = connection.execute(
+        candidates = read(
+            session,
             _RECENT_OPEN_OF_CONTACT,
             {"inbox_id": inbox_id, "contact_id": contact_id, "since": since},
         )
