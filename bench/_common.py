@@ -138,7 +138,8 @@ class OtherLoad:
 
 
 class Server:
-    """A server subprocess in its own process group, ready once `health` answers 200."""
+    """A server subprocess in its own process group, ready once `health` answers 200 (or,
+    with `health=None`, once its port takes a connection: a server that is not HTTP)."""
 
     def __init__(
         self,
@@ -146,7 +147,7 @@ class Server:
         port: int,
         env: dict[str, str],
         log_path: Path,
-        health: str = "/healthz",
+        health: str | None = "/healthz",
         start_timeout: float = 120.0,
     ) -> None:
         self.args = list(args)
@@ -195,6 +196,12 @@ class Server:
         return process_tree_cpu(self.pid)
 
     def _healthy(self) -> bool:
+        if self.health is None:
+            try:
+                socket.create_connection((HOST, self.port), timeout=2).close()
+            except OSError:
+                return False
+            return True
         conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
         try:
             conn.request("GET", self.health)

@@ -24,6 +24,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ T = TypeVar("T")
 # A batch answers all its callers at once: larger batches save less and keep the first
 # caller waiting longer.
 MAX_BATCH = 32
+# After a batch of several actions, writes count as busy this long (see `busy`).
+BUSY_SECONDS = 1.0
 
 
 @dataclass
@@ -69,6 +72,13 @@ class GroupCommit:
         self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._busy_until = 0.0
+
+    @property
+    def busy(self) -> bool:
+        """Whether actions have been queueing up for the writer lately (a burst of new
+        tickets or messages): background work such as indexing then steps further back."""
+        return time.monotonic() < self._busy_until
 
     def submit(self, action: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -117,6 +127,8 @@ class GroupCommit:
                     break
                 units.append(unit)
             metrics.WRITE_BATCH_SIZE.observe(len(units))
+            if len(units) > 1:
+                self._busy_until = time.monotonic() + BUSY_SECONDS
             if len(units) == 1 or not self._together(units):
                 for unit in units:
                     _alone(unit)

@@ -15,6 +15,8 @@ from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
 STARTUP_DELAY = 5.0
+# Pause after a batch, as a multiple of the time it took, while writes queue up.
+BUSY_PAUSE = 4
 
 
 def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[], None]:
@@ -40,8 +42,13 @@ def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[]
                 log.exception("search indexing failed; trying again shortly")
             spent = time.monotonic() - started
             # With work left, rest as long as the batch took: the indexer never takes more
-            # than half of a core from the channels and workers of its process.
-            pause = spent if written else fd.settings.search_index_seconds
+            # than half of a core from the channels and workers of its process; during a
+            # burst of writes, a fifth (search lags a little and catches up after).
+            pause = (
+                spent * (BUSY_PAUSE if fd.writes.busy else 1)
+                if written
+                else fd.settings.search_index_seconds
+            )
             stopping.wait(max(pause, 0.01))
 
     thread = threading.Thread(target=run, name="search-indexer", daemon=True)
