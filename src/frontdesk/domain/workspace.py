@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.channels.base import InboundAttachment
 from frontdesk.domain import tickets
@@ -60,11 +59,30 @@ class Directory:
         return [a for a in self.agents.values() if a.is_active and a.role != "light_agent"]
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineMessage:
+    """A message as the timeline shows it: plain values read as rows, since a long
+    conversation's ORM objects cost more than the page around them."""
+
+    id: int
+    direction: str
+    is_internal: bool
+    channel: str
+    author_contact_id: int | None
+    author_contact_name: str | None
+    author_agent_id: int | None
+    delivery_status: str | None
+    created_at: datetime
+    text: str
+    html: str | None
+    attachments: list[Attachment]
+
+
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
     kind: Literal["message", "event"]
-    message: Message | None = None
+    message: TimelineMessage | None = None
     event: AuditEntry | None = None
 
 
@@ -100,15 +118,26 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
     ticket = tickets.get_ticket(tx, actor, ticket_id)
     session = tx.session
     query = (
-        select(Message)
+        select(
+            Message.id,
+            Message.direction,
+            Message.is_internal,
+            Message.channel,
+            Message.author_contact_id,
+            # Who wrote, when it is not the ticket's customer (a colleague in copy).
+            select(Contact.name).where(Contact.id == Message.author_contact_id).scalar_subquery(),
+            Message.author_agent_id,
+            Message.delivery_status,
+            Message.created_at,
+            Message.text,
+            Message.html,
+        )
         .where(Message.ticket_id == ticket.id)
-        # Attachments come in one query by ticket below, not by a list of message ids.
-        .options(lazyload(Message.attachments), lazyload(Message.ticket))
         .order_by(Message.id)
     )
     if not actor.is_agent:
         query = query.where(Message.is_internal.is_(False))
-    messages = list(session.scalars(query))
+    rows = session.execute(query).all()
     files: dict[int, list[Attachment]] = {}
     for attachment in session.scalars(
         select(Attachment)
@@ -117,8 +146,7 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
         .order_by(Attachment.id)
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
-    for message in messages:
-        set_committed_value(message, "attachments", files.get(message.id, []))
+    messages = [TimelineMessage(*row, attachments=files.get(row[0], [])) for row in rows]
     items = [TimelineItem(m.created_at, "message", message=m) for m in messages]
     if actor.is_agent:
         events = session.scalars(

@@ -6,12 +6,15 @@ from __future__ import annotations
 import functools
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.deps import SAFE_METHODS, resolve_actor
@@ -31,6 +34,17 @@ env = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
+
+
+@pass_context
+def time_tag(context: Context, moment: datetime) -> Markup:
+    """`<time>` with the instant for machines and the viewer's local time for people: a
+    filter, called directly, where two expressions per row cost three times as much."""
+    fmt: Formats = context["fmt"]
+    return Markup('<time datetime="%s">%s</time>') % (moment.isoformat(), fmt.datetime(moment))
+
+
+env.filters["time_tag"] = time_tag
 
 
 # No inline script or style runs, whatever a message contains; images only from here.
