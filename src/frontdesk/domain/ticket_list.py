@@ -78,7 +78,7 @@ class TicketRow:
     updated_at: datetime
     last_customer_message_at: datetime | None
     last_agent_message_at: datetime | None
-    contact_name: str
+    contact_name: str | None
     tags: tuple[str, ...]
 
 
@@ -92,7 +92,10 @@ _ROW_COLUMNS = (
     Ticket.last_customer_message_at,
     Ticket.last_agent_message_at,
     # A subquery, not a join: a join makes SQLite give up the partial index and sort.
-    select(Contact.name).where(Contact.id == Ticket.contact_id).scalar_subquery(),
+    select(Contact.name)
+    .where(Contact.id == Ticket.contact_id)
+    .scalar_subquery()
+    .label("contact_name"),
 )
 
 
@@ -119,13 +122,12 @@ def list_ticket_rows(
     if found:
         for ticket_id, tag in session.execute(
             select(TicketTag.ticket_id, TicketTag.tag)
-            .where(TicketTag.ticket_id.in_([row[0] for row in found]))
+            .where(TicketTag.ticket_id.in_([row.id for row in found]))
             .order_by(TicketTag.tag)
         ):
             tags.setdefault(ticket_id, []).append(tag)
     return [
-        TicketRow(*row[:8], contact_name=row[8] or "", tags=tuple(tags.get(row[0], ())))
-        for row in found
+        TicketRow(**row._mapping, tags=tuple(tags.get(row.id, ()))) for row in found
     ], next_cursor
 
 

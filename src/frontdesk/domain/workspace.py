@@ -146,7 +146,7 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
         .order_by(Attachment.id)
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
-    messages = [TimelineMessage(*row, attachments=files.get(row[0], [])) for row in rows]
+    messages = [TimelineMessage(**row._mapping, attachments=files.get(row.id, [])) for row in rows]
     items = [TimelineItem(m.created_at, "message", message=m) for m in messages]
     if actor.is_agent:
         events = session.scalars(
