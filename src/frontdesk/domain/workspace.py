@@ -125,7 +125,10 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
             Message.channel,
             Message.author_contact_id,
             # Who wrote, when it is not the ticket's customer (a colleague in copy).
-            select(Contact.name).where(Contact.id == Message.author_contact_id).scalar_subquery(),
+            select(Contact.name)
+            .where(Contact.id == Message.author_contact_id)
+            .scalar_subquery()
+            .label("author_contact_name"),
             Message.author_agent_id,
             Message.delivery_status,
             Message.created_at,
