@@ -8,7 +8,7 @@ tickets, so that no page turns into one query per row.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -42,20 +42,30 @@ _MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 BULK_ACTIONS = ("assign", "status", "priority", "tag")
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """An agent, team or inbox as the pickers and the timeline show it."""
+
+    id: int
+    name: str
+    role: str = ""
+    is_active: bool = True
+
+
 @dataclass(frozen=True)
 class Directory:
     """Agents, teams and inboxes by id: small tables, read once per page."""
 
-    agents: dict[int, Agent]
-    teams: dict[int, Team]
-    inboxes: dict[int, Inbox]
+    agents: Mapping[int, Agent | Named]
+    teams: Mapping[int, Team | Named]
+    inboxes: Mapping[int, Inbox | Named]
 
     def agent_name(self, agent_id: int | None) -> str:
         agent = self.agents.get(agent_id) if agent_id is not None else None
         return agent.name if agent else ""
 
     @property
-    def assignable(self) -> list[Agent]:
+    def assignable(self) -> list[Agent | Named]:
         return [a for a in self.agents.values() if a.is_active and a.role != "light_agent"]
 
 
@@ -103,13 +113,33 @@ class TicketStory:
 
 
 def directory(session: Session, *, with_teams: bool = False) -> Directory:
-    """`with_teams` loads each agent's teams too (the administration page shows them)."""
-    query = select(Agent).order_by(Agent.name)
-    if not with_teams:
-        query = query.options(lazyload(Agent.teams))
-    agents = {a.id: a for a in session.scalars(query)}
-    teams = {t.id: t for t in session.scalars(select(Team).order_by(Team.name))}
-    inboxes = {i.id: i for i in session.scalars(select(Inbox).order_by(Inbox.name))}
+    """Names, roles and whether active, as plain rows (every agent page reads them); with
+    `with_teams`, the whole agents with their teams, teams and inboxes (administration)."""
+    if with_teams:
+        agents: Mapping[int, Agent | Named] = {
+            a.id: a for a in session.scalars(select(Agent).order_by(Agent.name))
+        }
+        teams: Mapping[int, Team | Named] = {
+            t.id: t for t in session.scalars(select(Team).order_by(Team.name))
+        }
+        inboxes: Mapping[int, Inbox | Named] = {
+            i.id: i for i in session.scalars(select(Inbox).order_by(Inbox.name))
+        }
+        return Directory(agents, teams, inboxes)
+    agents = {
+        row.id: Named(*row)
+        for row in session.execute(
+            select(Agent.id, Agent.name, Agent.role, Agent.is_active).order_by(Agent.name)
+        )
+    }
+    teams = {
+        row.id: Named(*row)
+        for row in session.execute(select(Team.id, Team.name).order_by(Team.name))
+    }
+    inboxes = {
+        row.id: Named(*row)
+        for row in session.execute(select(Inbox.id, Inbox.name).order_by(Inbox.name))
+    }
     return Directory(agents, teams, inboxes)
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup
+from sqlalchemy.orm import lazyload
 from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.deps import SAFE_METHODS, resolve_actor
@@ -127,7 +128,7 @@ def _resolve(request: Request, csrf: str | None) -> Viewer:
         return Viewer(actor, str(known.get("name", "")), time_zone=known.get("tz"))
     with fd.read() as session:
         if actor.is_agent:
-            agent = session.get_one(Agent, actor.id)
+            agent = session.get_one(Agent, actor.id, options=[lazyload(Agent.teams)])
             return Viewer(actor, agent.name, agent.email)
         contact = session.get_one(Contact, actor.id)
         return Viewer(actor, contact.name, time_zone=contact.time_zone)
