@@ -70,6 +70,7 @@ class TicketRow:
     """What a list of tickets shows of each: read as plain rows, without building the ORM
     objects (and their tags and contact) that a page of 50 tickets would cost."""
 
+    tags: tuple[str, ...]
     id: int
     subject: str
     status: str
@@ -79,7 +80,6 @@ class TicketRow:
     last_customer_message_at: datetime | None
     last_agent_message_at: datetime | None
     contact_name: str | None
-    tags: tuple[str, ...]
 
 
 _ROW_COLUMNS = (
@@ -126,9 +126,7 @@ def list_ticket_rows(
             .order_by(TicketTag.tag)
         ):
             tags.setdefault(ticket_id, []).append(tag)
-    return [
-        TicketRow(**row._mapping, tags=tuple(tags.get(row.id, ()))) for row in found
-    ], next_cursor
+    return [TicketRow(tuple(tags.get(row.id, ())), *row) for row in found], next_cursor
 
 
 def _conditions(f: TicketFilter) -> list[ColumnElement[bool]]:

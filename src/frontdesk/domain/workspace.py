@@ -74,6 +74,7 @@ class TimelineMessage:
     """A message as the timeline shows it: plain values read as rows, since a long
     conversation's ORM objects cost more than the page around them."""
 
+    attachments: list[Attachment]
     id: int
     direction: str
     is_internal: bool
@@ -85,7 +86,6 @@ class TimelineMessage:
     created_at: datetime
     text: str
     html: str | None
-    attachments: list[Attachment]
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
         .order_by(Attachment.id)
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
-    messages = [TimelineMessage(**row._mapping, attachments=files.get(row.id, [])) for row in rows]
+    messages = [TimelineMessage(files.get(row.id, []), *row) for row in rows]
     items = [TimelineItem(m.created_at, "message", message=m) for m in messages]
     if actor.is_agent:
         events = session.scalars(
@@ -210,7 +210,7 @@ def customer_panel(
     query = (
         select(Ticket)
         .where(Ticket.contact_id == contact.id, ticket_filter(actor))
-        .options(lazyload(Ticket.contact))
+        .options(lazyload(Ticket.contact), lazyload(Ticket.tag_rows))  # the panel shows neither
         .order_by(Ticket.id.desc())
         .limit(limit * 2)
     )
