@@ -126,7 +126,7 @@ def list_ticket_rows(
             .order_by(TicketTag.tag)
         ):
             tags.setdefault(ticket_id, []).append(tag)
-    return [TicketRow(tuple(tags.get(row.id, ())), *row) for row in found], next_cursor
+    return [TicketRow(tuple(tags.get(row[0], ())), *row) for row in found], next_cursor
 
 
 def _conditions(f: TicketFilter) -> list[ColumnElement[bool]]:

@@ -179,7 +179,7 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
         .order_by(Attachment.id)
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
-    messages = [TimelineMessage(files.get(row.id, []), *row) for row in rows]
+    messages = [TimelineMessage(files.get(row[0], []), *row) for row in rows]
     items = [TimelineItem(m.created_at, "message", message=m) for m in messages]
     if actor.is_agent:
         events = session.scalars(
