@@ -14,7 +14,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import lazyload
 from starlette.concurrency import run_in_threadpool
 
@@ -42,7 +42,10 @@ def time_tag(context: Context, moment: datetime) -> Markup:
     """`<time>` with the instant for machines and the viewer's local time for people: a
     filter, called directly, where two expressions per row cost three times as much."""
     fmt: Formats = context["fmt"]
-    return Markup('<time datetime="%s">%s</time>') % (moment.isoformat(), fmt.datetime(moment))
+    # Safe as built: isoformat() writes only digits and "-:+.T", the text is escaped. (An
+    # f-string: Markup's % or join escape again and take twice as long.)
+    text = escape(fmt.datetime(moment))
+    return Markup(f'<time datetime="{moment.isoformat()}">{text}</time>')  # noqa: S704
 
 
 env.filters["time_tag"] = time_tag
