@@ -6,7 +6,8 @@ route; with the API, the pages, the portal and the widget that is over a hundred
 by the literal start of their paths (`inbox`, `tickets`, `api/v1/tickets`, ...) and hands
 each request to a copy of the router that holds only the routes that can match it, in
 their order: the same route wins, with the same 404, 405 and trailing-slash redirect.
-A request whose start no route has goes to the whole router.
+A request whose start no route has goes to the whole router. Routes are all added by
+`create_app`, before the first request builds the index.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ class RouteIndex:
         if scope["type"] == "lifespan":
             await self.router.app(scope, receive, send)
             return
-        # Routes added after start (rare) rebuild the index on the next request.
-        version = self.router._get_routes_version()
-        if version != self._version:
+        # Built on the first request, when every route is in place. (Walking the routers
+        # to see whether one changed would cost a tenth of what the index saves.)
+        if self._version is None:
             self._routers = self._build()
-            self._version = version
+            self._version = self.router._get_routes_version()
         scope.setdefault("router", self.router)
         subset = self._routers.get(path_key(get_route_path(scope)))
         await (subset or self.router).app(scope, receive, send)
