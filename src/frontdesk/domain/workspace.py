@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, lazyload
 
 from frontdesk.channels.base import InboundAttachment
 from frontdesk.domain import tickets
@@ -240,12 +240,6 @@ def newer_customer_messages(tx: Tx, actor: Actor, ticket_id: int, after_id: int)
         )
         or 0
     )
-
-
-def with_contacts() -> tuple[Any, ...]:
-    """Load options for ticket lists: the page's contacts in one more query, not their
-    identities. (A join would make SQLite give up the partial index and sort the lot.)"""
-    return (selectinload(Ticket.contact).lazyload(Contact.identities),)
 
 
 def bulk_change(
