@@ -39,6 +39,7 @@ from frontdesk.jobs.worker import WorkerPool
 from frontdesk.kb import api as kb_api
 from frontdesk.kb import portal as kb_portal
 from frontdesk.language import configure as configure_languages
+from frontdesk.route_index import RouteIndex
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestMetrics)
+    app.router.middleware_stack = RouteIndex(app.router)
     return app
 
 

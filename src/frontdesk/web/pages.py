@@ -6,12 +6,16 @@ from __future__ import annotations
 import functools
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+from sqlalchemy.orm import lazyload
 from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.deps import SAFE_METHODS, resolve_actor
@@ -31,6 +35,20 @@ env = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
+
+
+@pass_context
+def time_tag(context: Context, moment: datetime) -> Markup:
+    """`<time>` with the instant for machines and the viewer's local time for people: a
+    filter, called directly, where two expressions per row cost three times as much."""
+    fmt: Formats = context["fmt"]
+    # Safe as built: isoformat() writes only digits and "-:+.T", the text is escaped. (An
+    # f-string: Markup's % or join escape again and take twice as long.)
+    text = escape(fmt.datetime(moment))
+    return Markup(f'<time datetime="{moment.isoformat()}">{text}</time>')  # noqa: S704
+
+
+env.filters["time_tag"] = time_tag
 
 
 # No inline script or style runs, whatever a message contains; images only from here.
@@ -113,7 +131,7 @@ def _resolve(request: Request, csrf: str | None) -> Viewer:
         return Viewer(actor, str(known.get("name", "")), time_zone=known.get("tz"))
     with fd.read() as session:
         if actor.is_agent:
-            agent = session.get_one(Agent, actor.id)
+            agent = session.get_one(Agent, actor.id, options=[lazyload(Agent.teams)])
             return Viewer(actor, agent.name, agent.email)
         contact = session.get_one(Contact, actor.id)
         return Viewer(actor, contact.name, time_zone=contact.time_zone)

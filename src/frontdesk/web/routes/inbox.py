@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from frontdesk.domain import views
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Invalid
-from frontdesk.domain.ticket_list import Sort, TicketFilter, list_tickets
-from frontdesk.domain.workspace import BULK_ACTIONS, bulk_change, directory, with_contacts
+from frontdesk.domain.ticket_list import Sort, TicketFilter, list_ticket_rows
+from frontdesk.domain.workspace import BULK_ACTIONS, bulk_change, directory
 from frontdesk.models import PRIORITIES, STATUSES
 from frontdesk.promises.records import overdue_among
 from frontdesk.web.pages import fd_of, hx_redirect, render
@@ -83,14 +83,8 @@ def inbox(
     filters = replace(filters, inbox_id=inbox, tag=tag or None, language=language or None)
     fd = fd_of(request)
     with fd.read() as session:
-        rows, next_cursor = list_tickets(
-            session,
-            who.actor,
-            filters,
-            sort=sort,
-            limit=PAGE_SIZE,
-            cursor=cursor,
-            options=with_contacts(),
+        rows, next_cursor = list_ticket_rows(
+            session, who.actor, filters, sort=sort, limit=PAGE_SIZE, cursor=cursor
         )
         people = directory(session)
         marks = views.read_marks(session, who.actor, [t.id for t in rows])
