@@ -50,7 +50,9 @@ class CapacityIn(BaseModel):
 def list_chats(
     actor: AnyAgent,
     fd: FD,
-    state: Annotated[Literal["waiting", "active", "ended", "offline"] | None, Query()] = None,
+    state: Annotated[
+        Literal["bot", "waiting", "active", "ended", "offline"] | None, Query()
+    ] = None,
     mine: bool = False,
 ) -> dict[str, Any]:
     """Chats the agent may see; `?state=waiting` is the queue, `?mine=true` their own."""

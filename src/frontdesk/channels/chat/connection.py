@@ -8,9 +8,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from frontdesk.channels.chat import invitations, transcript, visitors
+from frontdesk.channels.chat import bot_turns, invitations, transcript, visitors
 from frontdesk.channels.chat.frames import error_frame
 from frontdesk.channels.chat.protocol import (
     MAX_ATTACHMENTS,
@@ -157,6 +158,21 @@ class VisitorConnection:
             posted.chat.state,
         ):
             self.push(posted.chat_frame)  # a chat started (or came back): say which
+        if posted.chat.state == "bot" and not posted.ack["duplicate"]:
+            await self._bot(bot_turns.after_visitor_message, self.visit, text)
+
+    async def person(self, frame: dict[str, Any]) -> None:
+        """The "talk to a person" button under every bot message."""
+        assert self.visit is not None
+        await self._bot(bot_turns.ask_for_person, self.visit)
+
+    async def feedback(self, frame: dict[str, Any]) -> None:
+        assert self.visit is not None
+        message_id = int_field(frame, "message_id")
+        helpful = frame.get("helpful")
+        if not isinstance(helpful, bool):
+            raise FrameError("invalid_frame", "helpful: must be true or false", field="helpful")
+        await self._bot(bot_turns.feedback, self.visit, message_id, helpful)
 
     async def typing(self, frame: dict[str, Any]) -> None:
         if self.chat is None:
@@ -203,6 +219,13 @@ class VisitorConnection:
 
     # --- helpers -----------------------------------------------------------------------
 
+    async def _bot(self, turn: Callable[..., list[dict[str, Any]]], *args: Any) -> None:
+        frames = await asyncio.to_thread(turn, self.fd, *args)
+        for frame in frames:
+            if frame["type"] == "chat" and self.chat is not None:
+                self.chat = replace(self.chat, state=frame["state"])
+            self.push(frame)
+
     def _watch(self) -> None:
         if self.hub is not None and self.chat is not None:
             self.hub.watch(self, self.chat.ticket_id)
@@ -248,6 +271,8 @@ HANDLERS: dict[str, Handler] = {
     "invite": VisitorConnection.invite,
     "end": VisitorConnection.end,
     "ping": VisitorConnection.ping,
+    "person": VisitorConnection.person,
+    "feedback": VisitorConnection.feedback,
 }
 
 

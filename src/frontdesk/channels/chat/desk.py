@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from frontdesk.channels.chat.capacity import check_capacity, offer_targets
+from frontdesk.channels.chat.frames import bot_meta, sender_of
 from frontdesk.channels.chat.visitors import finish
 from frontdesk.domain import tickets
 from frontdesk.domain.access import can_see, ticket_filter
@@ -19,7 +20,7 @@ from frontdesk.domain.errors import Conflict, Invalid, NotFound
 from frontdesk.domain.tx import Tx
 from frontdesk.models import Agent, ChatCapacity, ChatSession, ChatVisitor, Message, Ticket
 
-STATES = ("waiting", "active", "ended", "offline")
+STATES = ("bot", "waiting", "active", "ended", "offline")
 
 
 def chat_out(tx: Tx, chat: ChatSession) -> dict[str, Any]:
@@ -75,8 +76,9 @@ def transcript(tx: Tx, actor: Actor, chat: ChatSession) -> list[dict[str, Any]]:
     return [
         {
             "id": m.id,
-            "from": "visitor" if m.direction == "in" else "agent",
+            "from": sender_of(m),
             "author": names.get(m.author_agent_id or 0, ""),
+            "bot": bot_meta(m),
             "internal": m.is_internal,
             "text": m.text,
             "created_at": m.created_at.isoformat(),
@@ -88,7 +90,8 @@ def transcript(tx: Tx, actor: Actor, chat: ChatSession) -> list[dict[str, Any]]:
 def accept(tx: Tx, actor: Actor, chat_id: int, default_capacity: int) -> ChatSession:
     actor.require_agent("admin", "agent")
     chat = get_chat(tx, actor, chat_id, lock=True)
-    if chat.state != "waiting":
+    # A chat the bot is answering may be taken too: the agent steps in.
+    if chat.state not in ("waiting", "bot"):
         raise Conflict(f"chat {chat_id} is {chat.state}, not waiting")
     agent = tx.session.get_one(Agent, actor.id)
     check_capacity(tx, agent, default_capacity)
@@ -106,7 +109,7 @@ def accept(tx: Tx, actor: Actor, chat_id: int, default_capacity: int) -> ChatSes
 
 def reply(tx: Tx, actor: Actor, chat_id: int, text: str) -> Message:
     chat = get_chat(tx, actor, chat_id)
-    if chat.state == "waiting":
+    if chat.state in ("waiting", "bot"):
         raise Conflict(f"accept chat {chat_id} before replying")
     if chat.state == "active" and chat.agent_id != actor.id and not actor.is_admin:
         raise Conflict(f"chat {chat_id} is another agent's")
