@@ -55,7 +55,9 @@ def test_the_bot_answers_from_a_public_article_in_the_visitors_language(
     fd = world.fd
     greek = article(world, "el", "Επιστροφή χρημάτων", "Η επιστροφή χρημάτων γίνεται σε 14 ημέρες.")
     article(world, "en", "Refunds", "Refunds are paid within 14 days.")
-    article(world, "el", "Εσωτερική επιστροφή", "επιστροφή χρημάτων εσωτερικά", visibility="internal")
+    article(
+        world, "el", "Εσωτερική επιστροφή", "επιστροφή χρημάτων εσωτερικά", visibility="internal"
+    )
     inbox = chat_inbox(fd, team_id=world.team_a, bot_answers_first=True)
     set_online(fd, world.agent.id)
     assert world.agent.token

@@ -51,9 +51,7 @@ class Bot(Protocol):
 
 
 class NoBot:
-    def answer(
-        self, session: Session, languages: tuple[str, ...], text: str
-    ) -> BotAnswer | None:
+    def answer(self, session: Session, languages: tuple[str, ...], text: str) -> BotAnswer | None:
         return None
 
 
@@ -63,9 +61,7 @@ class KnowledgeBaseBot:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def answer(
-        self, session: Session, languages: tuple[str, ...], text: str
-    ) -> BotAnswer | None:
+    def answer(self, session: Session, languages: tuple[str, ...], text: str) -> BotAnswer | None:
         # What a visitor wrote is words, not query syntax (a "-" or a quote in it).
         words = " ".join(w for w, _, _ in list(split_words(text))[:MAX_QUERY_WORDS])
         if not words:

@@ -37,6 +37,7 @@ from frontdesk.runtime import Frontdesk
 
 if TYPE_CHECKING:
     from frontdesk.channels.chat.hub import ChatHub
+    from frontdesk.channels.chat.iplimits import IpLimits
 
 log = logging.getLogger(__name__)
 OUTBOX_FRAMES = 500
@@ -47,10 +48,20 @@ class Closed(Exception):
 
 
 class VisitorConnection:
-    def __init__(self, fd: Frontdesk, hub: ChatHub | None, inbox_id: int) -> None:
+    def __init__(
+        self,
+        fd: Frontdesk,
+        hub: ChatHub | None,
+        inbox_id: int,
+        *,
+        address: str = "-",
+        ip_limits: IpLimits | None = None,
+    ) -> None:
         self.fd = fd
         self.hub = hub
         self.inbox_id = inbox_id
+        self.address = address
+        self.ip_limits = ip_limits
         self.visit: Visit | None = None
         self.chat: ChatRef | None = None
         self.limits = Limits()
@@ -87,6 +98,8 @@ class VisitorConnection:
         try:
             frame = parse(raw)
             self.limits.check(frame["type"])
+            if frame["type"] == "message":
+                await self._address_limit()
             if self.visit is None and frame["type"] != "hello":
                 raise FrameError("hello_first", "send a hello frame first")
             await HANDLERS[frame["type"]](self, frame)
@@ -218,6 +231,19 @@ class VisitorConnection:
         self.push({"type": "pong"})
 
     # --- helpers -----------------------------------------------------------------------
+
+    async def _address_limit(self) -> None:
+        if self.ip_limits is None:
+            return
+        wait = await self.ip_limits.message(self.address)
+        if wait:
+            self.limits.refused_in_a_row += 1
+            raise FrameError(
+                "rate_limited",
+                "too many messages from your network address; slow down",
+                retry_after=wait,
+                scope="address",
+            )
 
     async def _bot(self, turn: Callable[..., list[dict[str, Any]]], *args: Any) -> None:
         frames = await asyncio.to_thread(turn, self.fd, *args)
