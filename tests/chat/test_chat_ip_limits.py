@@ -134,6 +134,8 @@ def test_with_redis_the_limits_hold_across_processes(
         assert second.write("two")["type"] == "ack"
         assert first.write("three")["type"] == "ack"
         assert second.write("four")["code"] == "rate_limited"
-    with limited_server(settings, redis_url=redis_url) as three:
-        with visitor_from(three, inbox, "198.51.100.8") as back:
-            assert back.hello()["type"] == "welcome"
+    with (
+        limited_server(settings, redis_url=redis_url) as three,
+        visitor_from(three, inbox, "198.51.100.8") as back,
+    ):
+        assert back.hello()["type"] == "welcome"
