@@ -94,6 +94,7 @@ POST   /api/v1/chats/{chat_id}/read                           200   200   404   
 POST   /api/v1/chats/{chat_id}/transfer                       200   200   404   403   403   403   401
 POST   /api/v1/chats/{chat_id}/end                            200   200   404   403   403   403   401
 PUT    /api/v1/agents/{agent_id}/chat-capacity                200   403   403   403   403   403   401
+GET    /api/v1/canned-replies                                 200   200   200   200   403   403   401
 # the chat widget: a visitor token, not a member, decides (a stranger's file is not found)
 GET    /chat/widget.js                                        200   200   200   200   200   200   200
 POST   /chat/{inbox_id}/send                                  200   200   200   200   200   200   200
@@ -406,6 +407,7 @@ class Place:
             ("PUT", "/api/v1/agents/{agent_id}/chat-capacity"): Call(
                 {"agent_id": self.staff}, {"max_chats": 4}
             ),
+            ("GET", "/api/v1/canned-replies"): Call(),
             ("GET", "/chat/widget.js"): Call(),
             ("POST", "/chat/{inbox_id}/send"): Call(
                 self.chat_params(), more={"content": '{"frame": {"type": "hello"}}'}

@@ -18,7 +18,15 @@ from frontdesk.domain.access import can_see, ticket_filter
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
 from frontdesk.domain.tx import Tx
-from frontdesk.models import Agent, ChatCapacity, ChatSession, ChatVisitor, Message, Ticket
+from frontdesk.models import (
+    Agent,
+    CannedReply,
+    ChatCapacity,
+    ChatSession,
+    ChatVisitor,
+    Message,
+    Ticket,
+)
 
 STATES = ("bot", "waiting", "active", "ended", "offline")
 
@@ -114,6 +122,19 @@ def reply(tx: Tx, actor: Actor, chat_id: int, text: str) -> Message:
     if chat.state == "active" and chat.agent_id != actor.id and not actor.is_admin:
         raise Conflict(f"chat {chat_id} is another agent's")
     return tickets.reply(tx, actor, chat.ticket_id, text)
+
+
+def canned_text(tx: Tx, actor: Actor, chat_id: int, canned_reply_id: int) -> str:
+    """A canned reply for this chat, its placeholders ({{contact.first_name}} …) filled in."""
+    from frontdesk.automation.replies import render
+
+    chat = get_chat(tx, actor, chat_id)
+    canned = tx.session.get(CannedReply, canned_reply_id)
+    if canned is None:
+        raise Invalid("canned_reply_id", f"canned reply {canned_reply_id} not found")
+    ticket = tx.session.get_one(Ticket, chat.ticket_id)
+    agent = tx.session.get(Agent, actor.id) if actor.is_agent else None
+    return render(canned.text, ticket, agent)
 
 
 def mark_read(tx: Tx, actor: Actor, chat_id: int, message_id: int) -> ChatSession:
