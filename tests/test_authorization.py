@@ -225,6 +225,8 @@ GET    /contacts/{contact_id}                                 200   200   200   
 POST   /contacts/{contact_id}                                 303   303   303   403   303   303   403
 POST   /contacts/{contact_id}/merge                           303   303   303   403   303   303   403
 GET    /organizations                                         200   200   200   200   303   303   303
+GET    /chats                                                 200   200   200   200   303   303   303
+GET    /chats/queue                                           200   200   200   200   303   303   303
 POST   /organizations                                         303   303   303   403   303   303   403
 POST   /organizations/{org_id}                                303   303   303   403   303   303   403
 GET    /admin                                                 200   403   403   403   303   303   303
@@ -498,6 +500,8 @@ class Place:
                 {"contact_id": survivor}, data={"other_id": merged}
             ),
             ("GET", "/organizations"): Call(),
+            ("GET", "/chats"): Call(),
+            ("GET", "/chats/queue"): Call(),
             ("POST", "/organizations"): Call(data={"name": f"Web org of {m}"}),
             ("POST", "/organizations/{org_id}"): Call(
                 {"org_id": self.org}, data={"name": f"Tent Co ({m})", "tier": "gold"}

@@ -121,20 +121,27 @@ def reply(tx: Tx, actor: Actor, chat_id: int, text: str) -> Message:
         raise Conflict(f"accept chat {chat_id} before replying")
     if chat.state == "active" and chat.agent_id != actor.id and not actor.is_admin:
         raise Conflict(f"chat {chat_id} is another agent's")
-    return tickets.reply(tx, actor, chat.ticket_id, text)
+    # A canned reply inserted in the agent's box keeps its placeholders until now.
+    return tickets.reply(tx, actor, chat.ticket_id, _filled_in(tx, actor, chat, text))
+
+
+def _filled_in(tx: Tx, actor: Actor, chat: ChatSession, text: str) -> str:
+    from frontdesk.automation.replies import render
+
+    if "{{" not in text:
+        return text
+    ticket = tx.session.get_one(Ticket, chat.ticket_id)
+    agent = tx.session.get(Agent, actor.id) if actor.is_agent else None
+    return render(text, ticket, agent)
 
 
 def canned_text(tx: Tx, actor: Actor, chat_id: int, canned_reply_id: int) -> str:
-    """A canned reply for this chat, its placeholders ({{contact.first_name}} …) filled in."""
-    from frontdesk.automation.replies import render
-
-    chat = get_chat(tx, actor, chat_id)
+    """A canned reply's text; reply() fills in its placeholders ({{contact.first_name}} …)."""
+    get_chat(tx, actor, chat_id)
     canned = tx.session.get(CannedReply, canned_reply_id)
     if canned is None:
         raise Invalid("canned_reply_id", f"canned reply {canned_reply_id} not found")
-    ticket = tx.session.get_one(Ticket, chat.ticket_id)
-    agent = tx.session.get(Agent, actor.id) if actor.is_agent else None
-    return render(canned.text, ticket, agent)
+    return canned.text
 
 
 def mark_read(tx: Tx, actor: Actor, chat_id: int, message_id: int) -> ChatSession:
