@@ -10,7 +10,9 @@ import pytest
 from frontdesk.domain import agents
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.canned import create_canned
+from frontdesk.kb import articles
 from frontdesk.models import ChatSession, Message, Ticket
+from frontdesk.search.indexer import index_pending
 from tests.chat.helpers import chat_inbox, set_online
 from tests.chat.test_chat_browser import (  # the browser and the two origins
     WAIT_MS,
@@ -126,3 +128,77 @@ def test_an_agent_chats_with_a_visitor_from_the_chats_page(
         assert (chat.state, chat.transfers, ticket.status) == ("ended", 1, "solved")
         texts = [m.text for m in session.query(Message).order_by(Message.id)]
         assert texts[1].startswith("Γεια σας ") and "{{" not in texts[1]
+
+
+@pytest.mark.slow
+def test_the_bot_answers_in_the_widget_and_the_agent_reads_what_it_said(
+    world: World,
+    desk_url: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
+    fd = world.fd
+    with fd.transaction() as tx:
+        nare = agents.create_agent(
+            tx,
+            SYSTEM,
+            email="nare@example.am",
+            name="Nare",
+            password=PASSWORD,
+            team_ids=[world.team_a],
+        ).id
+        category = articles.create_category(tx, SYSTEM, {"lv": "Palīdzība"})
+        section = articles.create_section(tx, SYSTEM, category.id, {"lv": "Viss"})
+        articles.create_article(
+            tx,
+            SYSTEM,
+            section.id,
+            "lv",
+            articles.Draft("Piegādes laiki", "Pakas nosūtām divu darba dienu laikā."),
+            publish=True,
+        )
+    index_pending(fd)
+    set_online(fd, nare)
+    inbox = chat_inbox(fd, team_id=world.team_a, allowed_origins=["*"], bot_answers_first=True)
+
+    desk = browser.new_context(locale="lv-LV").new_page()
+    sign_in(desk, desk_url, "nare@example.am")
+    desk.goto(f"{desk_url}/chats")
+    sync_api.expect(desk.locator("#chats[data-live=true]")).to_have_count(1, timeout=WAIT_MS)
+
+    with shop_page(page_html(desk_url, inbox, "lv")) as shop:
+        visitor = browser.new_context().new_page()
+        visitor.goto(shop + "/")
+        visitor.locator(WIDGET + "button.launch").click()
+        box = visitor.locator(WIDGET + "textarea")
+        box.fill("Cik ilgi notiek piegāde pakām?")
+        box.press("Enter")
+        answer = visitor.locator(WIDGET + ".m.bot").first
+        sync_api.expect(answer.locator(".article a")).to_have_text(
+            "Piegādes laiki", timeout=WAIT_MS
+        )
+        href = answer.locator(".article a").get_attribute("href") or ""
+        assert href.startswith("http://127.0.0.1:8000/help/lv/articles/")
+        sync_api.expect(answer.locator(".excerpt")).to_contain_text("divu darba dienu")
+        status = visitor.locator(WIDGET + ".status")
+        sync_api.expect(status).to_have_text(
+            "Vispirms atbild mūsu palīgs; cilvēks ir viena klikšķa attālumā"
+        )
+        # The bot has the chat: the agent's queue lists it apart, offered to nobody yet.
+        sync_api.expect(desk.locator("#chats-bot li[data-chat]")).to_have_count(1, timeout=WAIT_MS)
+        sync_api.expect(desk.locator("#chats-waiting li[data-chat]")).to_have_count(0)
+
+        answer.locator("button.person").click()
+        sync_api.expect(status).to_have_text(
+            "Gaidām, kad pievienosies darbinieks…", timeout=WAIT_MS
+        )
+        sync_api.expect(visitor.locator(WIDGET + "button.person")).to_have_count(0)
+
+        waiting = desk.locator("#chats-waiting li[data-chat]")
+        sync_api.expect(waiting).to_have_count(1, timeout=WAIT_MS)
+        waiting.locator("button[data-accept]").click()
+        said = desk.locator("#chat-log li.from-bot")
+        sync_api.expect(said).to_have_count(2, timeout=WAIT_MS)
+        sync_api.expect(said.first).to_contain_text("Robots")
+        sync_api.expect(said.first).to_contain_text("Piegādes laiki")
+        sync_api.expect(said.last).to_contain_text("Nododu jūs kolēģim")
+        sync_api.expect(status).to_have_text("Jums atbild Nare", timeout=WAIT_MS)

@@ -76,7 +76,7 @@ def test_the_bot_answers_from_a_public_article_in_the_visitors_language(
         # Nobody is asked while the bot answers: the next event agents get is the hand-over.
         ana.send({"type": "feedback", "message_id": answer["id"], "helpful": False})
         handover = bot_message(ana)
-        assert handover["bot"] == {"kind": "handover", "articles": []}
+        assert handover["bot"] == {"kind": "handover", "articles": [], "helpful": None}
         assert ana.until("chat")["state"] == "waiting"
         waiting = events.until(lambda e: e["type"] in ("chat.waiting", "chat.bot"))
         if waiting["type"] == "chat.bot":

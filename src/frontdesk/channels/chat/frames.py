@@ -8,6 +8,15 @@ from typing import Any
 from frontdesk.models import Agent, ChatSession, Message
 
 THREAD_PREFIX = "chat:"
+# How the bot is named where a name is written out (the emailed transcript).
+BOT_NAMES = {
+    "en": "Assistant",
+    "hy": "Օգնական",
+    "ta": "உதவியாளர்",
+    "lv": "Palīgs",
+    "el": "Βοηθός",
+    "sl": "Pomočnik",
+}
 
 
 def thread_key(visitor_key: str) -> str:
@@ -59,7 +68,11 @@ def message_frame(message: Message, author: str) -> dict[str, Any]:
     }
     bot = bot_meta(message)
     if bot is not None:
-        frame["bot"] = {"kind": bot.get("kind"), "articles": bot.get("articles", [])}
+        frame["bot"] = {
+            "kind": bot.get("kind"),
+            "articles": bot.get("articles", []),
+            "helpful": bot.get("helpful"),
+        }
     return frame
 
 

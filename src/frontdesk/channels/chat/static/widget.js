@@ -366,7 +366,7 @@
     if (state.chat && state.chat.state === "bot") {
       var actions = [el("button", {type: "button", "class": "person", text: t("person"),
         onclick: function () { send({type: "person"}); }})];
-      if (bot.kind === "answer" && bot.helpful === undefined) {
+      if (bot.kind === "answer" && bot.helpful == null) {
         actions.push(el("button", {type: "button", "class": "not-helpful", text: t("notHelpful"),
           onclick: function () { send({type: "feedback", message_id: m.id, helpful: false}); }}));
         actions.push(el("button", {type: "button", "class": "helpful", text: t("helpful"),
