@@ -26,7 +26,13 @@ def base(app: Any) -> Iterator[str]:
 
 
 def article(
-    world: World, language: str, title: str, body: str, *, visibility: str = "public"
+    world: World,
+    language: str,
+    title: str,
+    body: str,
+    *,
+    visibility: str = "public",
+    publish: bool = True,
 ) -> int:
     with world.fd.transaction() as tx:
         category = articles.create_category(tx, SYSTEM, {"en": "Help"})
@@ -38,7 +44,7 @@ def article(
             language,
             articles.Draft(title, body),
             visibility=visibility,
-            publish=True,
+            publish=publish,
         )
         article_id = found.id
     index_pending(world.fd)
@@ -153,6 +159,21 @@ def test_the_bot_hands_over_when_it_finds_nothing_and_with_the_button(
         assert ben.until("error")["code"] == "refused"
         ben.send({"type": "feedback", "message_id": answer["id"], "helpful": "no"})
         assert ben.until("error")["field"] == "helpful"
+
+
+def test_the_bot_never_quotes_internal_articles_or_drafts(world: World, base: str) -> None:
+    article(
+        world, "en", "Warehouse codes", "The warehouse door code is 4711.", visibility="internal"
+    )
+    article(world, "en", "Warehouse move", "The warehouse moves in May.", publish=False)
+    inbox = chat_inbox(world.fd, team_id=world.team_a, bot_answers_first=True)
+    set_online(world.fd, world.agent.id)
+    with visitor(base, inbox) as ana:
+        ana.hello(locale="en")
+        ana.write("warehouse door code")
+        handover = bot_message(ana)
+        assert handover["bot"]["kind"] == "handover"
+        assert "4711" not in handover["text"] and "May" not in handover["text"]
 
 
 def test_without_the_option_no_bot_answers(world: World, base: str) -> None:
