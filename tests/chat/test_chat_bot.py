@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from frontdesk.channels.chat.intents import asks_for_person, says_unhelpful
 from frontdesk.domain.actors import SYSTEM
@@ -15,7 +16,7 @@ from frontdesk.kb import articles
 from frontdesk.models import ChatSession, Message, Ticket
 from frontdesk.search.indexer import index_pending
 from tests.chat.helpers import Visitor, agent_events, chat_inbox, set_online, visitor
-from tests.conftest import World
+from tests.conftest import World, table_gone
 from tests.servers import served_in_thread
 
 
@@ -174,6 +175,22 @@ def test_the_bot_never_quotes_internal_articles_or_drafts(world: World, base: st
         handover = bot_message(ana)
         assert handover["bot"]["kind"] == "handover"
         assert "4711" not in handover["text"] and "May" not in handover["text"]
+
+
+def test_a_bot_that_fails_hands_over_and_the_message_stays(world: World, base: str) -> None:
+    inbox = chat_inbox(world.fd, team_id=world.team_a, bot_answers_first=True)
+    set_online(world.fd, world.agent.id)
+    with visitor(base, inbox) as ana, table_gone(world.fd, "search_documents"):
+        ana.hello(locale="en")
+        assert ana.write("where is my parcel")["type"] == "ack"
+        handover = bot_message(ana)
+        assert handover["bot"]["kind"] == "handover"
+        assert ana.until("chat")["state"] == "waiting"
+        assert not [f for f in ana.seen if f["type"] == "error"]
+    with world.fd.read() as session:
+        stored = session.scalars(select(Message).order_by(Message.id)).all()
+        assert stored[0].text == "where is my parcel"
+        assert stored[1].meta["bot"]["reason"] == "bot_failed"
 
 
 def test_without_the_option_no_bot_answers(world: World, base: str) -> None:

@@ -68,7 +68,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "nothing": "Odgovora na to nisem našel.",
     },
 }
-REASONS = ("asked", "unhelpful", "nothing_found")
+REASONS = ("asked", "unhelpful", "nothing_found", "bot_failed")
 
 
 def phrase(language: str | None, key: str) -> str:
@@ -94,14 +94,14 @@ def after_visitor_message(fd: Frontdesk, visit: Visit, text: str) -> list[dict[s
         return [_answer(tx, chat, ticket, visit, answer)]
 
 
-def ask_for_person(fd: Frontdesk, visit: Visit) -> list[dict[str, Any]]:
-    """The "talk to a person" button."""
+def ask_for_person(fd: Frontdesk, visit: Visit, reason: str = "asked") -> list[dict[str, Any]]:
+    """The "talk to a person" button (or a bot that failed: a person is the way out)."""
     with fd.transaction() as tx:
         found = _bot_chat(tx, visit)
         if found is None:
             return []
         chat, ticket, _ = found
-        return _hand_over(tx, fd, chat, ticket, visit, "asked")
+        return _hand_over(tx, fd, chat, ticket, visit, reason)
 
 
 def feedback(fd: Frontdesk, visit: Visit, message_id: int, helpful: bool) -> list[dict[str, Any]]:

@@ -172,7 +172,13 @@ class VisitorConnection:
         ):
             self.push(posted.chat_frame)  # a chat started (or came back): say which
         if posted.chat.state == "bot" and not posted.ack["duplicate"]:
-            await self._bot(bot_turns.after_visitor_message, self.visit, text)
+            try:
+                await self._bot(bot_turns.after_visitor_message, self.visit, text)
+            except Exception:
+                # The message is stored and acknowledged; a bot that fails must not
+                # leave the visitor alone with it.
+                log.exception("the chat bot failed; handing over")
+                await self._bot(bot_turns.ask_for_person, self.visit, "bot_failed")
 
     async def person(self, frame: dict[str, Any]) -> None:
         """The "talk to a person" button under every bot message."""
