@@ -44,7 +44,6 @@ def chats_page(request: Request, who: AgentViewer) -> HTMLResponse:
             viewer=who,
             section="chats",
             availability=me.availability,
-            can_take=me.role in ("admin", "agent"),
             agents=list(colleagues),
             teams=list(tx.session.scalars(select(Team).order_by(Team.name))),
             canned=canned_replies(tx.session),
@@ -77,4 +76,6 @@ def _queue(tx: Tx, who: Viewer, default_capacity: int) -> dict[str, Any]:
         "mine": [desk.chat_out(tx, c) for c in mine],
         "load": open_chats(tx, actor.id),
         "capacity": capacity_of(tx, actor.id, default_capacity),
+        # Light agents read chats; only agents and admins take them.
+        "can_take": actor.role in ("admin", "agent"),
     }
