@@ -94,6 +94,7 @@ POST   /api/v1/chats/{chat_id}/read                           200   200   404   
 POST   /api/v1/chats/{chat_id}/transfer                       200   200   404   403   403   403   401
 POST   /api/v1/chats/{chat_id}/end                            200   200   404   403   403   403   401
 PUT    /api/v1/agents/{agent_id}/chat-capacity                200   403   403   403   403   403   401
+GET    /api/v1/canned-replies                                 200   200   200   200   403   403   401
 # the chat widget: a visitor token, not a member, decides (a stranger's file is not found)
 GET    /chat/widget.js                                        200   200   200   200   200   200   200
 POST   /chat/{inbox_id}/send                                  200   200   200   200   200   200   200
@@ -224,6 +225,8 @@ GET    /contacts/{contact_id}                                 200   200   200   
 POST   /contacts/{contact_id}                                 303   303   303   403   303   303   403
 POST   /contacts/{contact_id}/merge                           303   303   303   403   303   303   403
 GET    /organizations                                         200   200   200   200   303   303   303
+GET    /chats                                                 200   200   200   200   303   303   303
+GET    /chats/queue                                           200   200   200   200   303   303   303
 POST   /organizations                                         303   303   303   403   303   303   403
 POST   /organizations/{org_id}                                303   303   303   403   303   303   403
 GET    /admin                                                 200   403   403   403   303   303   303
@@ -406,6 +409,7 @@ class Place:
             ("PUT", "/api/v1/agents/{agent_id}/chat-capacity"): Call(
                 {"agent_id": self.staff}, {"max_chats": 4}
             ),
+            ("GET", "/api/v1/canned-replies"): Call(),
             ("GET", "/chat/widget.js"): Call(),
             ("POST", "/chat/{inbox_id}/send"): Call(
                 self.chat_params(), more={"content": '{"frame": {"type": "hello"}}'}
@@ -496,6 +500,8 @@ class Place:
                 {"contact_id": survivor}, data={"other_id": merged}
             ),
             ("GET", "/organizations"): Call(),
+            ("GET", "/chats"): Call(),
+            ("GET", "/chats/queue"): Call(),
             ("POST", "/organizations"): Call(data={"name": f"Web org of {m}"}),
             ("POST", "/organizations/{org_id}"): Call(
                 {"org_id": self.org}, data={"name": f"Tent Co ({m})", "tier": "gold"}

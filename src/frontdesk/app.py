@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         finally:
             if getattr(app.state, "chat_hub", None) is not None:
                 await app.state.chat_hub.stop()
+            if getattr(app.state, "chat_ip_limits", None) is not None:
+                await app.state.chat_ip_limits.close()
             stop_services(services)
             pool.stop()
             await fd.bus.stop()

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
 
     # Chats an agent takes at once, unless set for that agent (most handle 2-3).
     chat_capacity: Annotated[int, Field(ge=1, le=50)] = 3
+    # Per visitor address (one office behind one NAT shares it): open chat connections,
+    # and chat messages a minute. Counted per process, or across processes with Redis.
+    chat_connections_per_ip: Annotated[int, Field(ge=1, le=100_000)] = 50
+    chat_messages_per_ip_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 120
 
     @field_validator("database_url")
     @classmethod

@@ -1,6 +1,6 @@
 """A visitor in a real browser (Debian's Chromium, driven by Playwright) on a page of
-another origin chats with an agent; the agent is a real API and event-stream client until
-the agent UI exists."""
+another origin chats with an agent who is a real API and event-stream client (the agent's
+chats page in a browser is test_chat_agent_ui.py)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ class ChatChannel:
             chat, visitor, email_inbox = _recipient(engine, config, message.ticket_id)
         finally:
             engine.dispose()
-        if chat is not None and chat.state in ("waiting", "active"):
+        if chat is not None and chat.state in ("bot", "waiting", "active"):
             return DeliveryReceipt()  # live: the visitor has it already
         address = visitor.email if visitor else None
         if address is None:

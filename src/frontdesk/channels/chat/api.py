@@ -7,11 +7,12 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from frontdesk.api.deps import FD, Admin, AnyAgent, FullAgent
 from frontdesk.api.schemas import MessageOut
 from frontdesk.channels.chat import desk
+from frontdesk.domain.canned import canned_replies
 from frontdesk.domain.tx import Event
 from frontdesk.models import Agent, Ticket
 from frontdesk.runtime import Frontdesk
@@ -20,8 +21,23 @@ router = APIRouter(tags=["chat"])
 
 
 class ReplyIn(BaseModel):
+    """Either `text`, or `canned_reply_id`: that canned reply, placeholders filled in."""
+
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=20_000)
+    text: str = Field(default="", max_length=20_000)
+    canned_reply_id: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReplyIn:
+        if bool(self.text) == (self.canned_reply_id is not None):
+            raise ValueError("give either text or canned_reply_id")
+        return self
+
+
+class CannedOut(BaseModel):
+    id: int
+    title: str
+    text: str
 
 
 class TypingIn(BaseModel):
@@ -50,7 +66,9 @@ class CapacityIn(BaseModel):
 def list_chats(
     actor: AnyAgent,
     fd: FD,
-    state: Annotated[Literal["waiting", "active", "ended", "offline"] | None, Query()] = None,
+    state: Annotated[
+        Literal["bot", "waiting", "active", "ended", "offline"] | None, Query()
+    ] = None,
     mine: bool = False,
 ) -> dict[str, Any]:
     """Chats the agent may see; `?state=waiting` is the queue, `?mine=true` their own."""
@@ -77,7 +95,17 @@ def accept(chat_id: int, actor: FullAgent, fd: FD) -> dict[str, Any]:
 @router.post("/chats/{chat_id}/reply", status_code=201, response_model=MessageOut)
 def reply(chat_id: int, body: ReplyIn, actor: FullAgent, fd: FD) -> MessageOut:
     with fd.transaction() as tx:
-        return MessageOut.of(desk.reply(tx, actor, chat_id, body.text))
+        text = body.text
+        if body.canned_reply_id is not None:
+            text = desk.canned_text(tx, actor, chat_id, body.canned_reply_id)
+        return MessageOut.of(desk.reply(tx, actor, chat_id, text))
+
+
+@router.get("/canned-replies", response_model=list[CannedOut])
+def list_canned(actor: AnyAgent, fd: FD) -> list[CannedOut]:
+    """The prepared answers agents insert (in chats, and in any reply)."""
+    with fd.read() as session:
+        return [CannedOut(id=c.id, title=c.title, text=c.text) for c in canned_replies(session)]
 
 
 @router.post("/chats/{chat_id}/typing", status_code=204)

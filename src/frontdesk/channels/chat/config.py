@@ -51,6 +51,9 @@ class ChatInboxConfig(BaseModel):
     # an earlier one is unanswered.
     invitations_per_day: int = Field(default=1, ge=0, le=10)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # A bot answers a new chat from the knowledge base's public articles before any agent
+    # is asked; it hands over after one unhelpful answer or any request for a person.
+    bot_answers_first: bool = False
 
     @field_validator("allowed_origins")
     @classmethod
@@ -96,4 +99,5 @@ class ChatInboxConfig(BaseModel):
             "prechat": self.prechat.model_dump(),
             "transcripts": self.email_inbox_id is not None,
             "max_upload_bytes": self.max_upload_bytes,
+            "bot": self.bot_answers_first,
         }

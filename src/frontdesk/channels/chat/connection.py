@@ -8,10 +8,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from frontdesk.channels.chat import invitations, transcript, visitors
+from frontdesk.channels.chat import bot_turns, invitations, transcript, visitors
 from frontdesk.channels.chat.frames import error_frame
 from frontdesk.channels.chat.protocol import (
     MAX_ATTACHMENTS,
@@ -37,6 +38,7 @@ from frontdesk.runtime import Frontdesk
 
 if TYPE_CHECKING:
     from frontdesk.channels.chat.hub import ChatHub
+    from frontdesk.channels.chat.iplimits import IpLimits
 
 log = logging.getLogger(__name__)
 OUTBOX_FRAMES = 500
@@ -47,10 +49,20 @@ class Closed(Exception):
 
 
 class VisitorConnection:
-    def __init__(self, fd: Frontdesk, hub: ChatHub | None, inbox_id: int) -> None:
+    def __init__(
+        self,
+        fd: Frontdesk,
+        hub: ChatHub | None,
+        inbox_id: int,
+        *,
+        address: str = "-",
+        ip_limits: IpLimits | None = None,
+    ) -> None:
         self.fd = fd
         self.hub = hub
         self.inbox_id = inbox_id
+        self.address = address
+        self.ip_limits = ip_limits
         self.visit: Visit | None = None
         self.chat: ChatRef | None = None
         self.limits = Limits()
@@ -87,6 +99,8 @@ class VisitorConnection:
         try:
             frame = parse(raw)
             self.limits.check(frame["type"])
+            if frame["type"] == "message":
+                await self._address_limit()
             if self.visit is None and frame["type"] != "hello":
                 raise FrameError("hello_first", "send a hello frame first")
             await HANDLERS[frame["type"]](self, frame)
@@ -159,6 +173,27 @@ class VisitorConnection:
             posted.chat.state,
         ):
             self.push(posted.chat_frame)  # a chat started (or came back): say which
+        if posted.chat.state == "bot" and not posted.ack["duplicate"]:
+            try:
+                await self._bot(bot_turns.after_visitor_message, self.visit, text)
+            except Exception:
+                # The message is stored and acknowledged; a bot that fails must not
+                # leave the visitor alone with it.
+                log.exception("the chat bot failed; handing over")
+                await self._bot(bot_turns.ask_for_person, self.visit, "bot_failed")
+
+    async def person(self, frame: dict[str, Any]) -> None:
+        """The "talk to a person" button under every bot message."""
+        assert self.visit is not None
+        await self._bot(bot_turns.ask_for_person, self.visit)
+
+    async def feedback(self, frame: dict[str, Any]) -> None:
+        assert self.visit is not None
+        message_id = int_field(frame, "message_id")
+        helpful = frame.get("helpful")
+        if not isinstance(helpful, bool):
+            raise FrameError("invalid_frame", "helpful: must be true or false", field="helpful")
+        await self._bot(bot_turns.feedback, self.visit, message_id, helpful)
 
     async def typing(self, frame: dict[str, Any]) -> None:
         if self.chat is None:
@@ -205,6 +240,26 @@ class VisitorConnection:
 
     # --- helpers -----------------------------------------------------------------------
 
+    async def _address_limit(self) -> None:
+        if self.ip_limits is None:
+            return
+        wait = await self.ip_limits.message(self.address)
+        if wait:
+            self.limits.refused_in_a_row += 1
+            raise FrameError(
+                "rate_limited",
+                "too many messages from your network address; slow down",
+                retry_after=wait,
+                scope="address",
+            )
+
+    async def _bot(self, turn: Callable[..., list[dict[str, Any]]], *args: Any) -> None:
+        frames = await asyncio.to_thread(turn, self.fd, *args)
+        for frame in frames:
+            if frame["type"] == "chat" and self.chat is not None:
+                self.chat = replace(self.chat, state=frame["state"])
+            self.push(frame)
+
     def _watch(self) -> None:
         if self.hub is not None and self.chat is not None:
             self.hub.watch(self, self.chat.ticket_id)
@@ -250,6 +305,8 @@ HANDLERS: dict[str, Handler] = {
     "invite": VisitorConnection.invite,
     "end": VisitorConnection.end,
     "ping": VisitorConnection.ping,
+    "person": VisitorConnection.person,
+    "feedback": VisitorConnection.feedback,
 }
 
 

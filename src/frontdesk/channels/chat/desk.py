@@ -11,15 +11,24 @@ from typing import Any
 from sqlalchemy import select
 
 from frontdesk.channels.chat.capacity import check_capacity, offer_targets
+from frontdesk.channels.chat.frames import bot_meta, sender_of
 from frontdesk.channels.chat.visitors import finish
 from frontdesk.domain import tickets
 from frontdesk.domain.access import can_see, ticket_filter
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound
 from frontdesk.domain.tx import Tx
-from frontdesk.models import Agent, ChatCapacity, ChatSession, ChatVisitor, Message, Ticket
+from frontdesk.models import (
+    Agent,
+    CannedReply,
+    ChatCapacity,
+    ChatSession,
+    ChatVisitor,
+    Message,
+    Ticket,
+)
 
-STATES = ("waiting", "active", "ended", "offline")
+STATES = ("bot", "waiting", "active", "ended", "offline")
 
 
 def chat_out(tx: Tx, chat: ChatSession) -> dict[str, Any]:
@@ -75,8 +84,9 @@ def transcript(tx: Tx, actor: Actor, chat: ChatSession) -> list[dict[str, Any]]:
     return [
         {
             "id": m.id,
-            "from": "visitor" if m.direction == "in" else "agent",
+            "from": sender_of(m),
             "author": names.get(m.author_agent_id or 0, ""),
+            "bot": bot_meta(m),
             "internal": m.is_internal,
             "text": m.text,
             "created_at": m.created_at.isoformat(),
@@ -88,7 +98,8 @@ def transcript(tx: Tx, actor: Actor, chat: ChatSession) -> list[dict[str, Any]]:
 def accept(tx: Tx, actor: Actor, chat_id: int, default_capacity: int) -> ChatSession:
     actor.require_agent("admin", "agent")
     chat = get_chat(tx, actor, chat_id, lock=True)
-    if chat.state != "waiting":
+    # A chat the bot is answering may be taken too: the agent steps in.
+    if chat.state not in ("waiting", "bot"):
         raise Conflict(f"chat {chat_id} is {chat.state}, not waiting")
     agent = tx.session.get_one(Agent, actor.id)
     check_capacity(tx, agent, default_capacity)
@@ -106,11 +117,31 @@ def accept(tx: Tx, actor: Actor, chat_id: int, default_capacity: int) -> ChatSes
 
 def reply(tx: Tx, actor: Actor, chat_id: int, text: str) -> Message:
     chat = get_chat(tx, actor, chat_id)
-    if chat.state == "waiting":
+    if chat.state in ("waiting", "bot"):
         raise Conflict(f"accept chat {chat_id} before replying")
     if chat.state == "active" and chat.agent_id != actor.id and not actor.is_admin:
         raise Conflict(f"chat {chat_id} is another agent's")
-    return tickets.reply(tx, actor, chat.ticket_id, text)
+    # A canned reply inserted in the agent's box keeps its placeholders until now.
+    return tickets.reply(tx, actor, chat.ticket_id, _filled_in(tx, actor, chat, text))
+
+
+def _filled_in(tx: Tx, actor: Actor, chat: ChatSession, text: str) -> str:
+    from frontdesk.automation.replies import render
+
+    if "{{" not in text:
+        return text
+    ticket = tx.session.get_one(Ticket, chat.ticket_id)
+    agent = tx.session.get(Agent, actor.id) if actor.is_agent else None
+    return render(text, ticket, agent)
+
+
+def canned_text(tx: Tx, actor: Actor, chat_id: int, canned_reply_id: int) -> str:
+    """A canned reply's text; reply() fills in its placeholders ({{contact.first_name}} …)."""
+    get_chat(tx, actor, chat_id)
+    canned = tx.session.get(CannedReply, canned_reply_id)
+    if canned is None:
+        raise Invalid("canned_reply_id", f"canned reply {canned_reply_id} not found")
+    return canned.text
 
 
 def mark_read(tx: Tx, actor: Actor, chat_id: int, message_id: int) -> ChatSession:

@@ -8,6 +8,15 @@ from typing import Any
 from frontdesk.models import Agent, ChatSession, Message
 
 THREAD_PREFIX = "chat:"
+# How the bot is named where a name is written out (the emailed transcript).
+BOT_NAMES = {
+    "en": "Assistant",
+    "hy": "Օգնական",
+    "ta": "உதவியாளர்",
+    "lv": "Palīgs",
+    "el": "Βοηθός",
+    "sl": "Pomočnik",
+}
 
 
 def thread_key(visitor_key: str) -> str:
@@ -26,12 +35,24 @@ def client_id_of(message: Message) -> str | None:
     return message.external_id.rpartition(":")[2]
 
 
+def sender_of(message: Message) -> str:
+    """visitor, agent, or bot (the knowledge-base bot's answers and hand-overs)."""
+    if message.direction == "in":
+        return "visitor"
+    return "bot" if bot_meta(message) is not None else "agent"
+
+
+def bot_meta(message: Message) -> dict[str, Any] | None:
+    bot = (message.meta or {}).get("bot")
+    return bot if isinstance(bot, dict) else None
+
+
 def message_frame(message: Message, author: str) -> dict[str, Any]:
-    return {
+    frame = {
         "type": "message",
         "id": message.id,
         "client_id": client_id_of(message),
-        "from": "visitor" if message.direction == "in" else "agent",
+        "from": sender_of(message),
         "author": author,
         "text": message.text,
         "attachments": [
@@ -45,6 +66,14 @@ def message_frame(message: Message, author: str) -> dict[str, Any]:
         ],
         "created_at": message.created_at.isoformat(),
     }
+    bot = bot_meta(message)
+    if bot is not None:
+        frame["bot"] = {
+            "kind": bot.get("kind"),
+            "articles": bot.get("articles", []),
+            "helpful": bot.get("helpful"),
+        }
+    return frame
 
 
 def chat_frame(chat: ChatSession | None, agent: Agent | None) -> dict[str, Any]:

@@ -22,15 +22,23 @@ from frontdesk.runtime import Frontdesk
 log = logging.getLogger(__name__)
 BATCH = 500
 MESSAGE_EVENTS = ("message.created", "message.received")
-STARTED = ("chat.waiting", "chat.offline")
+STARTED = ("chat.waiting", "chat.offline", "chat.bot")
 # The chat state each chat event leaves behind.
 _STATES = {
+    "bot": "bot",
     "waiting": "waiting",
     "offline": "offline",
     "accepted": "active",
     "ended": "ended",
 }
-CHAT_EVENTS = ("chat.accepted", "chat.transferred", "chat.ended", "chat.waiting", "chat.offline")
+CHAT_EVENTS = (
+    "chat.accepted",
+    "chat.transferred",
+    "chat.ended",
+    "chat.waiting",
+    "chat.offline",
+    "chat.bot",
+)
 
 
 class ChatHub:

@@ -13,7 +13,20 @@ MAX_TEXT = 5000
 MAX_CLIENT_ID = 64
 MAX_ATTACHMENTS = 5
 CLIENT_TYPES = frozenset(
-    {"hello", "message", "typing", "read", "prechat", "transcript", "page", "invite", "end", "ping"}
+    {
+        "hello",
+        "message",
+        "typing",
+        "read",
+        "prechat",
+        "transcript",
+        "page",
+        "invite",
+        "end",
+        "ping",
+        "person",
+        "feedback",
+    }
 )
 
 

@@ -16,13 +16,16 @@ import anyio
 from anyio.abc import TaskGroup
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from frontdesk import metrics
 from frontdesk.api.problems import problem
 from frontdesk.channels.chat.config import ChatInboxConfig
 from frontdesk.channels.chat.connection import Closed, VisitorConnection
+from frontdesk.channels.chat.frames import error_frame
 from frontdesk.channels.chat.hub import ChatHub
+from frontdesk.channels.chat.iplimits import IpLimits, make_ip_limits
 from frontdesk.channels.chat.tokens import UploadClaim, read_visitor_token, upload_token
 from frontdesk.channels.chat.visitors import chat_inbox
 from frontdesk.domain.errors import NotFound
@@ -40,6 +43,25 @@ def hub_for(app: Any) -> ChatHub:
         hub = app.state.chat_hub = ChatHub(app.state.fd)
     hub.start()
     return hub
+
+
+def ip_limits_for(app: Any) -> IpLimits:
+    limits: IpLimits | None = getattr(app.state, "chat_ip_limits", None)
+    if limits is None:
+        settings = app.state.fd.settings
+        limits = app.state.chat_ip_limits = make_ip_limits(
+            settings.redis_url,
+            settings.resolved_database_url,
+            settings.chat_connections_per_ip,
+            settings.chat_messages_per_ip_minute,
+        )
+    return limits
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The visitor's address as the rest of the app sees it: uvicorn puts the address a
+    trusted proxy names (X-Forwarded-For, from FORWARDED_ALLOW_IPS) in its place."""
+    return connection.client.host if connection.client else "-"
 
 
 def _config(fd: Frontdesk, inbox_id: int) -> ChatInboxConfig:
@@ -81,8 +103,17 @@ async def socket(websocket: WebSocket, inbox_id: int) -> None:
     if not config.allows(websocket.headers.get("origin"), websocket.headers.get("host", "")):
         await websocket.close(code=4403)
         return
+    address = client_address(websocket)
+    limits = ip_limits_for(websocket.app)
     await websocket.accept()
-    connection = VisitorConnection(fd, hub_for(websocket.app), inbox_id)
+    if not await limits.connect(address):
+        detail = "too many chat connections from your network address; try again later"
+        await websocket.send_text(json.dumps(error_frame("too_many_connections", detail)))
+        await websocket.close(code=1013, reason="too many connections")
+        return
+    connection = VisitorConnection(
+        fd, hub_for(websocket.app), inbox_id, address=address, ip_limits=limits
+    )
     metrics.CHAT_SOCKETS.inc()
 
     async def read(group: TaskGroup) -> None:
@@ -115,6 +146,7 @@ async def socket(websocket: WebSocket, inbox_id: int) -> None:
             group.start_soon(write, group)
     finally:
         metrics.CHAT_SOCKETS.dec()
+        await limits.disconnect(address)
         connection.close()
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
@@ -141,9 +173,24 @@ async def stream(
     if claim is None or claim.inbox_id != inbox_id:
         raise HTTPException(401, "unknown visitor token")
     await _allowed(request, inbox_id)
-    connection = VisitorConnection(fd, hub_for(request.app), inbox_id)
+    address = client_address(request)
+    limits = ip_limits_for(request.app)
+    if not await limits.connect(address):
+        return problem(
+            429,
+            "Too many connections",
+            "too many chat connections from your network address; try again later",
+            _cors(request.headers.get("origin")),
+        )
+    connection = VisitorConnection(
+        fd, hub_for(request.app), inbox_id, address=address, ip_limits=limits
+    )
     hello = {"type": "hello", "token": token, "last_seen": last_seen, "locale": locale}
-    await connection.receive(json.dumps(hello))
+    try:
+        await connection.receive(json.dumps(hello))
+    except BaseException:
+        await limits.disconnect(address)
+        raise
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -158,6 +205,7 @@ async def stream(
                 yield f"data: {json.dumps(frame, ensure_ascii=False)}\n\n"
         finally:
             connection.close()
+            await limits.disconnect(address)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     headers.update(_cors(request.headers.get("origin")))
@@ -174,7 +222,13 @@ async def send(request: Request, inbox_id: int) -> Response:
     origin = request.headers.get("origin")
     await _allowed(request, inbox_id)
     body = await request.body()
-    connection = VisitorConnection(fd, None, inbox_id)
+    connection = VisitorConnection(
+        fd,
+        None,
+        inbox_id,
+        address=client_address(request),
+        ip_limits=ip_limits_for(request.app),
+    )
     try:
         envelope = json.loads(body)
         token, frame = envelope.get("token"), envelope["frame"]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from frontdesk.channels.chat.frames import thread_key
+from frontdesk.channels.chat.frames import BOT_NAMES, bot_meta, thread_key
 from frontdesk.channels.chat.visitors import Visit, chat_inbox
 from frontdesk.channels.email.adapter import send_smtp
 from frontdesk.channels.email.compose import compose_notice
@@ -82,6 +82,8 @@ def transcript_text(fd: Frontdesk, visitor: ChatVisitor) -> str:
     lines = []
     for message, agent_name in rows:
         who = (agent_name or "") if message.direction == "out" else (visitor.name or "You")
+        if bot_meta(message) is not None:
+            who = BOT_NAMES.get(visitor.locale or "en", BOT_NAMES["en"])
         stamp = message.created_at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append(f"[{stamp}] {who}:\n{message.text}\n")
     return "\n".join(lines)

@@ -43,7 +43,8 @@ from frontdesk.models import (
 )
 from frontdesk.runtime import Frontdesk
 
-LIVE_STATES = ("waiting", "active", "offline")
+# "bot": the knowledge-base bot answers, and no agent has been asked yet.
+LIVE_STATES = ("bot", "waiting", "active", "offline")
 HISTORY_LIMIT = 500
 URL_MAX = 2000
 
@@ -202,7 +203,7 @@ def _post(
     files: tuple[InboundAttachment, ...],
 ) -> Posted:
     with fd.transaction() as tx:
-        inbox, _ = chat_inbox(tx.session, visit.inbox_id)
+        inbox, config = chat_inbox(tx.session, visit.inbox_id)
         visitor = _ensure_visitor(tx, visit)
         visit = replace(visit, visitor_id=visitor.id, contact_id=visitor.contact_id)
         received = receive(
@@ -225,7 +226,7 @@ def _post(
                 metrics.TICKETS_CREATED.labels("chat").inc()
         chat = _open_chat(tx, visitor.id, ticket.id)
         if chat is None:
-            chat = _start_chat(tx, fd, inbox, visitor, ticket, visit)
+            chat = _start_chat(tx, fd, inbox, visitor, ticket, visit, config.bot_answers_first)
         if not received.duplicate:
             tx.session.execute(
                 update(ChatInvitation)
@@ -251,14 +252,19 @@ def _post(
 
 
 def _start_chat(
-    tx: Tx, fd: Frontdesk, inbox: Inbox, visitor: ChatVisitor, ticket: Ticket, visit: Visit
+    tx: Tx,
+    fd: Frontdesk,
+    inbox: Inbox,
+    visitor: ChatVisitor,
+    ticket: Ticket,
+    visit: Visit,
+    bot_first: bool,
 ) -> ChatSession:
-    online = anyone_online(tx, ticket.team_id)
     chat = ChatSession(
         inbox_id=inbox.id,
         visitor_id=visitor.id,
         ticket_id=ticket.id,
-        state="waiting" if online else "offline",
+        state="bot",
         page_url=visit.page_url,
         referrer=visit.referrer,
         transfers=0,
@@ -266,7 +272,18 @@ def _start_chat(
     )
     tx.session.add(chat)
     tx.session.flush()
-    targets = offer_targets(tx, ticket.team_id, fd.settings.chat_capacity) if online else []
+    if bot_first:
+        # Nobody is asked yet: the bot answers first (bot_turns.py hands over).
+        tx.emit(
+            "chat.bot",
+            ticket=ticket,
+            chat_id=chat.id,
+            visitor_key=visitor.key,
+            page_url=chat.page_url,
+            referrer=chat.referrer,
+        )
+    else:
+        offer(tx, fd, chat, ticket, visitor.key)
     tx.audit(
         Actor.for_contact(visitor.contact_id),
         "chat.started",
@@ -275,16 +292,24 @@ def _start_chat(
         {"state": [None, chat.state], "page_url": [None, chat.page_url]},
         ticket=ticket.id,
     )
+    return chat
+
+
+def offer(tx: Tx, fd: Frontdesk, chat: ChatSession, ticket: Ticket, visitor_key: str) -> None:
+    """Ask the online agents with a free seat to take the chat; with nobody online, the
+    chat is an offline message, answered by email."""
+    online = anyone_online(tx, ticket.team_id)
+    chat.state = "waiting" if online else "offline"
+    targets = offer_targets(tx, ticket.team_id, fd.settings.chat_capacity) if online else []
     tx.emit(
         "chat.waiting" if online else "chat.offline",
         ticket=ticket,
         chat_id=chat.id,
-        visitor_key=visitor.key,
+        visitor_key=visitor_key,
         offered_to=targets,
         page_url=chat.page_url,
         referrer=chat.referrer,
     )
-    return chat
 
 
 def _ensure_visitor(tx: Tx, visit: Visit) -> ChatVisitor:

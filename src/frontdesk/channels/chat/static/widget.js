@@ -22,7 +22,9 @@
       prechatIntro: "Before we start, please tell us who you are.", start: "Start the chat",
       transcript: "Email me the transcript", transcriptSent: "The transcript will be sent to {email}",
       end: "End the chat", reconnecting: "Reconnecting…", close: "Close", you: "You",
-      error: "The message was not sent. Please try again.", slow: "A little slower, please."},
+      error: "The message was not sent. Please try again.", slow: "A little slower, please.",
+      bot: "Assistant", person: "Talk to a person", helpful: "Helpful", notHelpful: "Not helpful",
+      botStatus: "Our assistant answers first; a person is one click away"},
     hy: {title: "Զրուցեք մեզ հետ", online: "Մենք առցանց ենք", offline: "Այժմ առցանց ոչ ոք չկա",
       placeholder: "Գրեք ձեր հաղորդագրությունը…", send: "Ուղարկել", attach: "Կցել ֆայլ",
       waiting: "Սպասում ենք, որ աշխատակիցը միանա…", joined: "Ձեզ պատասխանում է {name}",
@@ -33,7 +35,9 @@
       prechatIntro: "Նախքան սկսելը՝ խնդրում ենք ներկայանալ։", start: "Սկսել զրույցը",
       transcript: "Ուղարկել զրույցի պատճենը էլ. փոստով", transcriptSent: "Պատճենը կուղարկվի {email} հասցեին",
       end: "Ավարտել զրույցը", reconnecting: "Կապը վերականգնվում է…", close: "Փակել", you: "Դուք",
-      error: "Հաղորդագրությունը չուղարկվեց։ Փորձեք կրկին։", slow: "Խնդրում ենք՝ մի փոքր դանդաղ։"},
+      error: "Հաղորդագրությունը չուղարկվեց։ Փորձեք կրկին։", slow: "Խնդրում ենք՝ մի փոքր դանդաղ։",
+      bot: "Օգնական", person: "Խոսել մարդու հետ", helpful: "Օգտակար է", notHelpful: "Օգտակար չէ",
+      botStatus: "Նախ պատասխանում է մեր օգնականը, մարդը մեկ սեղմում հեռու է"},
     ta: {title: "எங்களுடன் அரட்டையடிக்கவும்", online: "நாங்கள் இணையத்தில் உள்ளோம்",
       offline: "இப்போது யாரும் இணையத்தில் இல்லை", placeholder: "உங்கள் செய்தியை எழுதுங்கள்…",
       send: "அனுப்பு", attach: "கோப்பை இணை", waiting: "ஒரு பணியாளர் இணைவதற்காகக் காத்திருக்கிறோம்…",
@@ -45,7 +49,9 @@
       prechatIntro: "தொடங்கும் முன், உங்களைப் பற்றிச் சொல்லுங்கள்.", start: "அரட்டையைத் தொடங்கு",
       transcript: "உரையாடலின் நகலை மின்னஞ்சலில் அனுப்பு", transcriptSent: "நகல் {email} முகவரிக்கு அனுப்பப்படும்",
       end: "அரட்டையை முடி", reconnecting: "மீண்டும் இணைக்கிறது…", close: "மூடு", you: "நீங்கள்",
-      error: "செய்தி அனுப்பப்படவில்லை. மீண்டும் முயலவும்.", slow: "சற்று மெதுவாக, தயவுசெய்து."},
+      error: "செய்தி அனுப்பப்படவில்லை. மீண்டும் முயலவும்.", slow: "சற்று மெதுவாக, தயவுசெய்து.",
+      bot: "உதவியாளர்", person: "ஒரு நபருடன் பேசு", helpful: "பயனுள்ளது", notHelpful: "பயனில்லை",
+      botStatus: "முதலில் எங்கள் உதவியாளர் பதிலளிக்கிறார்; ஒரு நபர் ஒரே சொடுக்கில்"},
     lv: {title: "Tērzējiet ar mums", online: "Esam tiešsaistē", offline: "Pašlaik neviens nav tiešsaistē",
       placeholder: "Rakstiet savu ziņu…", send: "Sūtīt", attach: "Pievienot failu",
       waiting: "Gaidām, kad pievienosies darbinieks…", joined: "Jums atbild {name}",
@@ -56,7 +62,9 @@
       prechatIntro: "Pirms sākam, lūdzu, pastāstiet, kas jūs esat.", start: "Sākt tērzēšanu",
       transcript: "Nosūtīt sarunas kopiju uz e-pastu", transcriptSent: "Kopija tiks nosūtīta uz {email}",
       end: "Beigt tērzēšanu", reconnecting: "Atjauno savienojumu…", close: "Aizvērt", you: "Jūs",
-      error: "Ziņa netika nosūtīta. Mēģiniet vēlreiz.", slow: "Lūdzu, nedaudz lēnāk."},
+      error: "Ziņa netika nosūtīta. Mēģiniet vēlreiz.", slow: "Lūdzu, nedaudz lēnāk.",
+      bot: "Palīgs", person: "Runāt ar cilvēku", helpful: "Noderīgi", notHelpful: "Nav noderīgi",
+      botStatus: "Vispirms atbild mūsu palīgs; cilvēks ir viena klikšķa attālumā"},
     el: {title: "Συνομιλήστε μαζί μας", online: "Είμαστε συνδεδεμένοι",
       offline: "Κανείς δεν είναι συνδεδεμένος αυτή τη στιγμή", placeholder: "Γράψτε το μήνυμά σας…",
       send: "Αποστολή", attach: "Επισύναψη αρχείου", waiting: "Περιμένουμε να συνδεθεί ένας συνάδελφος…",
@@ -68,7 +76,9 @@
       prechatIntro: "Πριν ξεκινήσουμε, πείτε μας ποιος είστε.", start: "Έναρξη συνομιλίας",
       transcript: "Στείλτε μου αντίγραφο της συνομιλίας", transcriptSent: "Το αντίγραφο θα σταλεί στο {email}",
       end: "Τέλος συνομιλίας", reconnecting: "Επανασύνδεση…", close: "Κλείσιμο", you: "Εσείς",
-      error: "Το μήνυμα δεν στάλθηκε. Δοκιμάστε ξανά.", slow: "Λίγο πιο αργά, παρακαλούμε."},
+      error: "Το μήνυμα δεν στάλθηκε. Δοκιμάστε ξανά.", slow: "Λίγο πιο αργά, παρακαλούμε.",
+      bot: "Βοηθός", person: "Μιλήστε με άνθρωπο", helpful: "Χρήσιμο", notHelpful: "Δεν βοήθησε",
+      botStatus: "Πρώτα απαντά ο βοηθός μας· ένας άνθρωπος είναι ένα κλικ μακριά"},
     sl: {title: "Klepetajte z nami", online: "Smo na spletu", offline: "Trenutno ni nikogar na spletu",
       placeholder: "Napišite sporočilo…", send: "Pošlji", attach: "Priloži datoteko",
       waiting: "Čakamo, da se pridruži sodelavec…", joined: "Odgovarja vam {name}",
@@ -79,7 +89,9 @@
       prechatIntro: "Preden začnemo, nam povejte, kdo ste.", start: "Začni klepet",
       transcript: "Pošlji mi prepis pogovora", transcriptSent: "Prepis bo poslan na {email}",
       end: "Končaj klepet", reconnecting: "Ponovno povezovanje…", close: "Zapri", you: "Vi",
-      error: "Sporočilo ni bilo poslano. Poskusite znova.", slow: "Malo počasneje, prosimo."}
+      error: "Sporočilo ni bilo poslano. Poskusite znova.", slow: "Malo počasneje, prosimo.",
+      bot: "Pomočnik", person: "Govori z osebo", helpful: "Koristno", notHelpful: "Ni koristno",
+      botStatus: "Najprej odgovori naš pomočnik; oseba je le en klik stran"}
   };
   var wanted = (script.getAttribute("data-locale") || document.documentElement.lang ||
     navigator.language || "en").slice(0, 2).toLowerCase();
@@ -206,7 +218,7 @@
     state.messages[m.id] = m;
     if (m.id > lastSeen) lastSeen = m.id;
     if (m.from === "agent") state.typing = null;
-    if (state.open && m.from === "agent") send({type: "read", message_id: m.id});
+    if (state.open && m.from !== "visitor") send({type: "read", message_id: m.id});
   }
 
   // --- what the visitor does
@@ -262,6 +274,9 @@
       ".m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
       ".visitor{align-self:flex-end;background:" + color + ";color:#fff}.agent{align-self:flex-start;background:#eef0f3}" +
       ".m a{color:inherit}.who{font-size:11px;opacity:.7;display:block}.note{font-size:12px;color:#666;text-align:center}" +
+      ".article{margin-top:6px;padding:6px;background:#fff;border-radius:6px}.article a{font-weight:600;color:#1a4fb0}" +
+      ".excerpt{font-size:12px;color:#444;margin-top:2px}.bot-actions{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}" +
+      ".bot-actions button{background:#fff;border:1px solid #ccc;border-radius:12px;padding:3px 9px;cursor:pointer;font-size:12px}" +
       ".seen{font-size:11px;color:#888;align-self:flex-end}form{display:flex;flex-direction:column;gap:6px;padding:10px;border-top:1px solid #eee}" +
       "input,textarea{border:1px solid #ccc;border-radius:6px;padding:7px;width:100%}textarea{resize:none;height:54px}" +
       ".row{display:flex;gap:6px;align-items:center}.row textarea{flex:1}" +
@@ -300,6 +315,7 @@
     var chat = state.chat;
     if (chat && chat.state === "active" && chat.agent) return t("joined", {name: chat.agent});
     if (chat && chat.state === "waiting") return t("waiting");
+    if (chat && chat.state === "bot") return t("botStatus");
     if (chat && chat.state === "ended") return t("ended");
     return state.online ? t("online") : t("offline");
   }
@@ -312,6 +328,7 @@
     ids.forEach(function (id) {
       var m = state.messages[id];
       if (m.from === "visitor") lastVisitor = id;
+      if (m.from === "bot") { log.appendChild(botBubble(m)); return; }
       var bubble = el("div", {"class": "m " + m.from, "data-id": String(id)}, [
         el("span", {"class": "who", text: m.from === "visitor" ? t("you") : m.author}),
         document.createTextNode(m.text)]);
@@ -332,6 +349,34 @@
       el("button", {"aria-label": t("close"), text: "×", onclick: function () { state.open = false; render(); }})]);
     return el("div", {"class": "panel", role: "dialog", "aria-label": t("title")},
       [head, log, composer(config), links(config)]);
+  }
+  // The bot's answers: the article as a link with its excerpt, and while the bot has the
+  // chat, "talk to a person" (and a verdict on the answer) under every message.
+  function botBubble(m) {
+    var bot = m.bot || {};
+    var articles = bot.articles || [];
+    var text = articles.length ? m.text.split("\n")[0] : m.text;
+    var bubble = el("div", {"class": "m agent bot", "data-id": String(m.id)}, [
+      el("span", {"class": "who", text: t("bot")}), document.createTextNode(text)]);
+    articles.forEach(function (a) {
+      bubble.appendChild(el("div", {"class": "article"}, [
+        el("a", {href: a.url, target: "_blank", rel: "noopener", text: a.title}),
+        el("div", {"class": "excerpt", text: a.excerpt})]));
+    });
+    if (state.chat && state.chat.state === "bot") {
+      var actions = [el("button", {type: "button", "class": "person", text: t("person"),
+        onclick: function () { send({type: "person"}); }})];
+      if (bot.kind === "answer" && bot.helpful == null) {
+        actions.push(el("button", {type: "button", "class": "not-helpful", text: t("notHelpful"),
+          onclick: function () { send({type: "feedback", message_id: m.id, helpful: false}); }}));
+        actions.push(el("button", {type: "button", "class": "helpful", text: t("helpful"),
+          onclick: function () {
+            bot.helpful = true; send({type: "feedback", message_id: m.id, helpful: true}); render();
+          }}));
+      }
+      bubble.appendChild(el("div", {"class": "bot-actions"}, actions));
+    }
+    return bubble;
   }
   function composer(config) {
     var live = state.chat && state.chat.state !== "ended";
