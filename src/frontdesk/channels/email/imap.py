@@ -34,6 +34,13 @@ from sqlalchemy import select
 
 from frontdesk.channels.email.config import EmailInboxConfig, ImapServer
 from frontdesk.channels.email.intake import UnknownInbox, ingest, load_config
+from frontdesk.channels.email.oauth2 import (
+    GrantStore,
+    NeedsReauthorization,
+    TokenSource,
+    TokenUnavailable,
+    uses_oauth2,
+)
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
 
@@ -83,7 +90,7 @@ def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollR
         return PollResult(problem=f"inbox {inbox_id} has no IMAP server configured")
     counts = _Counts()
     try:
-        mailbox = connect(config.imap)
+        mailbox = connect_inbox(fd, inbox_id, config)
     except ImapUnavailable as exc:
         log.warning("IMAP inbox %s: %s", inbox_id, exc)
         return PollResult(errors=1, problem=str(exc))
@@ -100,8 +107,38 @@ def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollR
     return counts.result()
 
 
-def connect(server: ImapServer) -> BaseMailBox:
-    """Connect, log in and select the folder; raises ImapUnavailable with the reason."""
+def connect(
+    server: ImapServer, *, login_name: str = "", token: TokenSource | None = None
+) -> BaseMailBox:
+    """Connect, log in and select the folder; raises ImapUnavailable with the reason.
+    With `token` (auth "oauth2") the login is XOAUTH2 as `login_name`; a token the server
+    rejects is refreshed once and the login tried again on a new connection."""
+    where = _where(server)
+    if token is None:
+        return _select(server, _login(server, _open(server), None, login_name))
+    try:
+        access = token(None)
+        try:
+            mailbox = _login(server, _open(server), access, login_name)
+        except _Rejected:
+            log.info("%s: the OAuth2 access token was rejected; getting a new one", where)
+            mailbox = _login(server, _open(server), token(access), login_name)
+    except _Rejected as exc:
+        raise ImapUnavailable(f"{where}: login failed: {exc}") from None
+    except NeedsReauthorization as exc:
+        raise ImapUnavailable(
+            f"{where}: the inbox needs OAuth2 re-authorisation by an admin: {exc}"
+        ) from None
+    except TokenUnavailable as exc:
+        raise ImapUnavailable(f"{where}: no OAuth2 access token: {exc}") from None
+    return _select(server, mailbox)
+
+
+class _Rejected(Exception):
+    """The server refused the login (a wrong password, a revoked token)."""
+
+
+def _open(server: ImapServer) -> BaseMailBox:
     where = _where(server)
     try:
         mailbox: BaseMailBox
@@ -125,8 +162,19 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox = MailBoxUnencrypted(server.host, server.port, timeout=TIMEOUT_SECONDS)
     except NETWORK_ERRORS as exc:
         raise ImapUnavailable(f"{where}: cannot connect: {_reason(exc)}") from None
+    return mailbox
+
+
+def _login(
+    server: ImapServer, mailbox: BaseMailBox, access_token: str | None, login_name: str
+) -> BaseMailBox:
+    """Log in; raises _Rejected when the server said no to the credentials, and
+    ImapUnavailable when the connection failed on the way."""
+    where = _where(server)
     try:
-        if server.oauth2_token:
+        if access_token is not None:
+            mailbox.xoauth2(login_name or server.username, access_token, initial_folder=None)
+        elif server.oauth2_token:
             mailbox.xoauth2(server.username, server.oauth2_token, initial_folder=None)
         elif server.username.isascii() and server.password.isascii():
             mailbox.login(server.username, server.password, initial_folder=None)
@@ -134,7 +182,19 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox.login_utf8(server.username, server.password, initial_folder=None)
     except NETWORK_ERRORS as exc:
         _close(mailbox)
+        if access_token is not None and _refused(exc):
+            raise _Rejected(_reason(exc)) from None
         raise ImapUnavailable(f"{where}: login failed: {_reason(exc)}") from None
+    return mailbox
+
+
+def _refused(exc: BaseException) -> bool:
+    """A NO to AUTHENTICATE (the server is there and said no), not a lost connection."""
+    return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
+
+
+def _select(server: ImapServer, mailbox: BaseMailBox) -> BaseMailBox:
+    where = _where(server)
     try:
         mailbox.folder.set(server.folder)
     except NETWORK_ERRORS as exc:
@@ -143,6 +203,16 @@ def connect(server: ImapServer) -> BaseMailBox:
             f"{where}: cannot open folder {server.folder!r}: {_reason(exc)}"
         ) from None
     return mailbox
+
+
+def connect_inbox(fd: Frontdesk, inbox_id: int, config: EmailInboxConfig) -> BaseMailBox:
+    """`connect()` with the inbox's credentials: its shared OAuth2 token where it uses one."""
+    assert config.imap is not None
+    if not uses_oauth2(config, config.imap):
+        return connect(config.imap)
+    assert config.oauth2 is not None
+    token = GrantStore.of(fd).token_source(inbox_id, config.oauth2)
+    return connect(config.imap, login_name=config.login_name(config.imap), token=token)
 
 
 @dataclass
@@ -383,7 +453,7 @@ class _Poller:
         failures = 0
         while not self.stopping.is_set():
             try:
-                mailbox = connect(self.server)
+                mailbox = connect_inbox(self.fd, self.inbox_id, self.config)
             except ImapUnavailable as exc:
                 failures += 1
                 self._back_off(failures, str(exc))
