@@ -9,7 +9,8 @@ on Message-ID, or on the raw bytes' SHA-256 without one), and the message is mar
 `start_pollers(fd)` runs one thread per active email inbox with an IMAP server: it waits
 with IDLE where the server offers it (at most `poll_seconds`; without IDLE it sleeps that
 long), polls, and backs off exponentially (up to 5 minutes) when the server cannot be
-reached.
+reached. On PostgreSQL a poller polls only while it holds its inbox's advisory lock, so
+that hosts sharing the database never poll one mailbox at once (poller_locks.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from frontdesk.channels.email.oauth2 import (
     TokenUnavailable,
     uses_oauth2,
 )
+from frontdesk.channels.email.poller_locks import STANDBY_SECONDS, InboxLocks
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
 
@@ -434,9 +436,18 @@ def _logout(mailbox: BaseMailBox) -> None:
 class _Poller:
     """One inbox: connect, poll, wait (IDLE or sleep), poll again; back off on failure."""
 
-    def __init__(self, fd: Frontdesk, inbox_id: int, config: EmailInboxConfig) -> None:
+    def __init__(
+        self,
+        fd: Frontdesk,
+        inbox_id: int,
+        config: EmailInboxConfig,
+        locks: InboxLocks,
+        standby_seconds: float,
+    ) -> None:
         assert config.imap is not None
         self.fd = fd
+        self.locks = locks
+        self.standby_seconds = standby_seconds
         self.inbox_id = inbox_id
         self.config = config
         self.server: ImapServer = config.imap
@@ -450,8 +461,24 @@ class _Poller:
         self.stopping.set()
 
     def _run(self) -> None:
+        try:
+            self._poll_while_held()
+        finally:
+            self.locks.give_back(self.inbox_id, self)
+
+    def _poll_while_held(self) -> None:
         failures = 0
+        standing_by = False
         while not self.stopping.is_set():
+            if not self.locks.take(self.inbox_id, self):
+                if not standing_by:
+                    log.info("IMAP inbox %s: another host polls it; standing by", self.inbox_id)
+                    standing_by = True
+                self.stopping.wait(self.standby_seconds)
+                continue
+            if standing_by:
+                log.info("IMAP inbox %s: took over polling it", self.inbox_id)
+                standing_by = False
             try:
                 mailbox = connect_inbox(self.fd, self.inbox_id, self.config)
             except ImapUnavailable as exc:
@@ -487,6 +514,9 @@ class _Poller:
     def _serve(self, mailbox: BaseMailBox) -> None:
         idle = "IDLE" in _capabilities(mailbox.client)
         while not self.stopping.is_set():
+            if not self.locks.holds(self.inbox_id, self):
+                log.warning("IMAP inbox %s: lost its polling lock; stopped polling", self.inbox_id)
+                return
             counts = _Counts()
             _poll(self.fd, self.inbox_id, self.config, mailbox, counts, BATCH_SIZE, self.stopping)
             if counts.fetched:
@@ -510,7 +540,7 @@ class _Poller:
         mailbox.idle.start()  # type: ignore[no-untyped-call]
         try:
             while not self.stopping.is_set() and time.monotonic() < deadline:
-                if _buffered(mailbox.client):
+                if _buffered(mailbox.client) or not self.locks.holds(self.inbox_id, self):
                     return
                 began = time.monotonic()
                 if mailbox.idle.poll(timeout=1.0):
@@ -540,9 +570,11 @@ def _buffered(client: imaplib.IMAP4) -> bool:
 
 
 class _Supervisor:
-    def __init__(self, fd: Frontdesk, rescan_seconds: float) -> None:
+    def __init__(self, fd: Frontdesk, rescan_seconds: float, standby_seconds: float) -> None:
         self.fd = fd
         self.rescan_seconds = rescan_seconds
+        self.standby_seconds = standby_seconds
+        self.locks = InboxLocks(fd.engine)
         self.stopping = threading.Event()
         self.pollers: dict[int, tuple[str, _Poller]] = {}
         self.lock = threading.Lock()
@@ -561,7 +593,11 @@ class _Supervisor:
         for inbox_id, config in wanted.items():
             if inbox_id not in self.pollers:
                 poller = _Poller(
-                    self.fd, inbox_id, EmailInboxConfig.model_validate(json.loads(config))
+                    self.fd,
+                    inbox_id,
+                    EmailInboxConfig.model_validate(json.loads(config)),
+                    self.locks,
+                    self.standby_seconds,
                 )
                 poller.start()
                 self.pollers[inbox_id] = (config, poller)
@@ -585,6 +621,7 @@ class _Supervisor:
             thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 log.warning("IMAP pollers: %s did not stop in time", thread.name)
+        self.locks.close()  # gives back every inbox lock still held
 
 
 def _wanted(fd: Frontdesk) -> dict[int, str]:
@@ -600,7 +637,12 @@ def _wanted(fd: Frontdesk) -> dict[int, str]:
         }
 
 
-def start_pollers(fd: Frontdesk, *, rescan_seconds: float = RESCAN_SECONDS) -> Stop | None:
+def start_pollers(
+    fd: Frontdesk,
+    *,
+    rescan_seconds: float = RESCAN_SECONDS,
+    standby_seconds: float = STANDBY_SECONDS,
+) -> Stop | None:
     """Start a poller per active email inbox with an IMAP server, and re-read the list
     every `rescan_seconds`. Returns the function that stops them, or None when no inbox
     reads IMAP (an inbox given an IMAP server later is polled after a restart)."""
@@ -611,7 +653,7 @@ def start_pollers(fd: Frontdesk, *, rescan_seconds: float = RESCAN_SECONDS) -> S
         wanted = None
     if wanted is not None and not wanted:
         return None
-    supervisor = _Supervisor(fd, rescan_seconds)
+    supervisor = _Supervisor(fd, rescan_seconds, standby_seconds)
     supervisor.sync(wanted or {})
     supervisor.thread.start()
     return supervisor.stop

@@ -265,6 +265,17 @@ def credentials_hash(credentials: OAuth2Credentials) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def oauth2_config_hash(config: dict[str, Any]) -> str | None:
+    """`credentials_hash` of an inbox's stored config, None when it has no oauth2 part."""
+    oauth2 = (config or {}).get("oauth2")
+    if not isinstance(oauth2, dict):
+        return None
+    try:
+        return credentials_hash(OAuth2Credentials.model_validate(oauth2))
+    except ValueError:
+        return None
+
+
 def uses_oauth2(config: EmailInboxConfig, server: MailServer | None) -> bool:
     return server is not None and server.auth == "oauth2" and config.oauth2 is not None
 
