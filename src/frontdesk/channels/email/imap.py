@@ -124,7 +124,8 @@ def connect(
             mailbox = _login(server, _open(server), access, login_name)
         except _Rejected:
             log.info("%s: the OAuth2 access token was rejected; getting a new one", where)
-            mailbox = _login(server, _open(server), token(access), login_name)
+            fresh = token(access)
+            mailbox = _login(server, _open(server), fresh, login_name)
     except _Rejected as exc:
         raise ImapUnavailable(f"{where}: login failed: {exc}") from None
     except NeedsReauthorization as exc:
