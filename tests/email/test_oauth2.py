@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from frontdesk.channels.email.config import EmailInboxConfig, OAuth2Credentials
 from frontdesk.channels.email.imap import poll_once
 from frontdesk.channels.email.intake import ingest
 from frontdesk.channels.email.oauth2 import GrantStore, NeedsReauthorization
+from frontdesk.clock import FrozenClock
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.jobs.worker import Worker
@@ -339,19 +341,35 @@ def test_replies_are_sent_with_xoauth2_and_a_rejected_token_is_refreshed(
     assert provider.issued() == 2
 
 
-def test_a_reply_through_a_refused_grant_fails_with_the_reason(
-    world: World, worker: Worker, oauth_smtp: SmtpServer, provider: OAuthProvider
+def test_a_reply_through_a_refused_grant_waits_and_goes_out_once_an_admin_authorises_again(
+    world: World,
+    worker: Worker,
+    clock: FrozenClock,
+    oauth_smtp: SmtpServer,
+    provider: OAuthProvider,
 ) -> None:
     inbox = sending_inbox(world, oauth_smtp, provider)
     provider.refuse("support@example.com")
 
-    message = reply_to_a_new_ticket(world, inbox, worker, "This cannot leave.")
+    message = reply_to_a_new_ticket(world, inbox, worker, "This waits for the admin.")
 
-    assert message["delivery_status"] == "failed"
+    assert message["delivery_status"] == "pending"
     assert "re-authorisation" in message["delivery_error"]
     assert oauth_smtp.messages == []
     shown = world.admin.client.get(f"/api/v1/inboxes/{inbox}").json()
     assert shown["authorization"]["needs_reauthorization"] is True
+
+    oauth2 = {**shown["config"]["oauth2"], "refresh_token": provider.grant("support@example.com")}
+    response = world.admin.client.patch(
+        f"/api/v1/inboxes/{inbox}", json={"config": {"oauth2": oauth2}}
+    )
+    assert response.status_code == 200, response.text
+    clock.advance(timedelta(minutes=5))
+    assert worker.run_until_idle() == 1
+
+    assert [m["Subject"] for m in oauth_smtp.messages] == ["Re: Broken zip [#1]"]
+    sent = world.agent.client.get(f"/api/v1/tickets/{message['ticket_id']}/messages").json()
+    assert sent[-1]["delivery_status"] == "sent"
 
 
 # ------------------------------------------------------------------- configuration

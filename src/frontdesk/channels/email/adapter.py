@@ -76,9 +76,8 @@ def send_smtp(
         except aiosmtplib.SMTPAuthenticationError:
             asyncio.run(_send(server, message, login_name or server.username, token(access)))
     except NeedsReauthorization as exc:
-        raise DeliveryFailed(
-            f"the inbox needs OAuth2 re-authorisation by an admin: {exc}", permanent=True
-        ) from exc
+        # Retried with the usual backoff: once an admin authorises again, it goes out.
+        raise DeliveryFailed(f"the inbox needs OAuth2 re-authorisation by an admin: {exc}") from exc
     except TokenUnavailable as exc:
         raise DeliveryFailed(f"no OAuth2 access token: {exc}") from exc
     except aiosmtplib.SMTPRecipientsRefused as exc:

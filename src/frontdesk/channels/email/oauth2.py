@@ -127,10 +127,6 @@ class GrantStore:
                 return self._refresh(inbox_id, credentials, refresh_token)
             time.sleep(WAIT_SECONDS)  # another process is refreshing; use its result
 
-    def state(self, inbox_id: int) -> InboxOAuthGrant | None:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            return session.get(InboxOAuthGrant, inbox_id)
-
     def _current_or_claim(
         self, inbox_id: int, credentials: OAuth2Credentials, rejected: str | None
     ) -> tuple[str | None, str | None]:
