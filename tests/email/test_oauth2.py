@@ -31,6 +31,8 @@ from tests.email.oauth_provider import CLIENT_ID, CLIENT_SECRET, OAuthProvider, 
 from tests.email.smtp_server import SmtpServer, smtp_server
 from tests.email.test_email_flow import customer_mail
 from tests.email.test_imap import deliver, mail
+from tests.web.helpers import make_desk
+from tests.web.test_pages import signed_in
 
 
 @pytest.fixture(scope="module")
@@ -440,3 +442,21 @@ def test_incomplete_or_unsafe_oauth2_settings_are_refused_clearly(
     )
     assert response.status_code == 422, response.text
     assert field in response.text
+
+
+def test_the_admin_page_shows_an_inbox_that_needs_reauthorisation(
+    fd: Frontdesk, app: Any, account: Account, provider: OAuthProvider
+) -> None:
+    make_desk(fd)
+    inbox = oauth_inbox(fd, account, provider)
+    admin, _ = signed_in(app, "admin@example.com")
+    assert "Needs re-authorisation" not in admin.get("/admin").text
+
+    provider.refuse(account.username)
+    with pytest.raises(NeedsReauthorization):
+        GrantStore.of(fd).access_token(inbox, credentials_of(fd, inbox))
+
+    page = admin.get("/admin").text
+    assert "Needs re-authorisation (OAuth2)" in page
+    assert "invalid_grant: Token has been expired or revoked." in page
+    assert CLIENT_SECRET not in page

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from frontdesk.clock import Clock, SystemClock
 from frontdesk.config import Settings
 from frontdesk.db.engine import make_engine, writer
 from frontdesk.locks import WriteLock
-from frontdesk.models import InboxOAuthGrant
+from frontdesk.models import Inbox, InboxOAuthGrant
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +270,21 @@ def oauth2_config_hash(config: dict[str, Any]) -> str | None:
         return credentials_hash(OAuth2Credentials.model_validate(oauth2))
     except ValueError:
         return None
+
+
+def refused_grants(session: Session, inboxes: dict[int, Inbox]) -> dict[int, str]:
+    """Inbox id → why its provider refused the grant, for the inboxes among `inboxes` that
+    need an admin to authorise them again (with the credentials they have now)."""
+    rows = session.scalars(
+        select(InboxOAuthGrant).where(
+            InboxOAuthGrant.refused_at.is_not(None), InboxOAuthGrant.inbox_id.in_(inboxes)
+        )
+    )
+    return {
+        row.inbox_id: row.refused_reason or ""
+        for row in rows
+        if row.credentials_hash == oauth2_config_hash(inboxes[row.inbox_id].config)
+    }
 
 
 def uses_oauth2(config: EmailInboxConfig, server: MailServer | None) -> bool:
