@@ -164,6 +164,7 @@ class GrantStore:
             return None, None  # another process made the row at the same moment
 
     def _refresh(self, inbox_id: int, credentials: OAuth2Credentials, refresh_token: str) -> str:
+        fingerprint = credentials_hash(credentials)
         try:
             answer = request_token(credentials, refresh_token)
         except NeedsReauthorization as exc:
@@ -173,27 +174,32 @@ class GrantStore:
                 inbox_id,
                 exc,
             )
-            self._finish(inbox_id, refused=str(exc))
+            self._finish(inbox_id, fingerprint, refused=str(exc))
             raise
         except TokenUnavailable as exc:
             log.warning("email inbox %s: no OAuth2 access token now: %s", inbox_id, exc)
-            self._finish(inbox_id)
+            self._finish(inbox_id, fingerprint)
             raise
         except BaseException:
-            self._finish(inbox_id)
+            self._finish(inbox_id, fingerprint)
             raise
-        self._finish(inbox_id, answer=answer)
+        self._finish(inbox_id, fingerprint, answer=answer)
         if answer.refresh_token:
             log.info("email inbox %s: the OAuth2 provider rotated the refresh token", inbox_id)
         return answer.access_token
 
     def _finish(
-        self, inbox_id: int, *, answer: _Answer | None = None, refused: str | None = None
+        self,
+        inbox_id: int,
+        fingerprint: str,
+        *,
+        answer: _Answer | None = None,
+        refused: str | None = None,
     ) -> None:
         with self.write_session() as session:
             row = session.get(InboxOAuthGrant, inbox_id, with_for_update=True)
-            if row is None:
-                return  # the inbox was deleted meanwhile
+            if row is None or row.credentials_hash != fingerprint:
+                return  # the inbox was deleted, or given new credentials, meanwhile
             now = self.clock.now()
             row.refreshing_until = None
             row.updated_at = now
