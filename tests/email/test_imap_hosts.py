@@ -6,6 +6,7 @@ already makes one process poll (channels/services.py, poller_locks.py)."""
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,3 +141,31 @@ def test_when_the_polling_host_is_killed_another_host_takes_over(
             except AssertionError:
                 raise AssertionError(second.output) from None
             assert poller_logins(imap_server, account, other_logins=2) == 2
+
+
+def test_a_poller_whose_lock_connection_breaks_stops_and_polls_again_once_it_holds_it(
+    fd: Frontdesk,
+    settings: Settings,
+    imap_server: Dovecot,  # noqa: F811
+    account: Account,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inbox = email_inbox(fd, account.imap_config(poll_seconds=1))
+    caplog.set_level(logging.INFO, "frontdesk.channels.email")
+    stop = start_pollers(fd, standby_seconds=0.1)
+    assert stop is not None
+    try:
+        [holder] = wait_until(lambda: lock_holders(settings, inbox), "the poller to hold it")
+        engine = create_engine(settings.resolved_database_url)
+        with engine.connect() as conn:  # as a database restart or a network cut would
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+        engine.dispose()
+
+        wait_until(
+            lambda: lock_holders(settings, inbox) not in ([], [holder]), "the lock to be retaken"
+        )
+        deliver(account, mail("After the cut", "Hello.", message_id="<c1@x.org>"))
+        wait_until(lambda: count(fd, Message) == 1, "the mail to be stored")
+    finally:
+        stop()
+    assert any("lost its polling lock" in r.getMessage() for r in caplog.records)
