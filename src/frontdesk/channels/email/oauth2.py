@@ -40,6 +40,7 @@ from frontdesk.config import Settings
 from frontdesk.db.engine import make_engine, writer
 from frontdesk.locks import WriteLock
 from frontdesk.models import Inbox, InboxOAuthGrant
+from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class GrantStore:
         self.clock = clock or SystemClock()
 
     @classmethod
-    def of(cls, fd: Any) -> GrantStore:
+    def of(cls, fd: Frontdesk) -> GrantStore:
         """The store on a running Frontdesk's database."""
         return cls(fd.engine, fd.write_session)
 
