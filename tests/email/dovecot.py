@@ -115,7 +115,9 @@ def _certificate(root: Path) -> Path | None:
     return cert
 
 
-def _config(root: Path, port: int, tls_port: int | None, cert: Path | None) -> str:
+def _config(
+    root: Path, port: int, tls_port: int | None, cert: Path | None, introspection_url: str | None
+) -> str:
     me = getpass.getuser()
     unprivileged = os.geteuid() != 0
     ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{root}/key.pem" if cert else "ssl = no"
@@ -128,7 +130,7 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 {ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if introspection_url else ""}
 auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
@@ -140,8 +142,10 @@ first_valid_gid = 0
 {f"default_internal_user = {me}" if unprivileged else ""}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/users
 }}
+{_oauth2_passdb(root, introspection_url) if introspection_url else ""}
 userdb {{
   driver = passwd-file
   args = username_format=%u {root}/users
@@ -167,6 +171,24 @@ service anvil {{
 """
 
 
+def _oauth2_passdb(root: Path, introspection_url: str) -> str:
+    """XOAUTH2 and OAUTHBEARER logins checked by asking the OAuth2 provider about the
+    token (RFC 7662 introspection); the token's `username` must be the login name."""
+    (root / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\n"
+        f"introspection_url = {introspection_url}\n"
+        "force_introspection = yes\n"
+        "username_attribute = username\n"
+        "active_attribute = active\n"
+        "active_value = true\n"
+    )
+    return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}"""
+
+
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
@@ -176,8 +198,10 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def dovecot(root: Path) -> Iterator[Dovecot]:
-    """Start Dovecot in the foreground under `root`; stop it (this process only) after."""
+def dovecot(root: Path, *, introspection_url: str | None = None) -> Iterator[Dovecot]:
+    """Start Dovecot in the foreground under `root`; stop it (this process only) after.
+    With `introspection_url`, accounts also log in with XOAUTH2 / OAUTHBEARER tokens that
+    the OAuth2 provider there vouches for."""
     assert DOVECOT is not None, "dovecot is not installed"
     for attempt in range(3):  # another program may take the free port before Dovecot does
         port, tls_port = free_port(), free_port()
@@ -186,7 +210,7 @@ def dovecot(root: Path) -> Iterator[Dovecot]:
         _make_accounts(root)
         cert = _certificate(root)
         conf = root / "dovecot.conf"
-        conf.write_text(_config(root, port, tls_port, cert))
+        conf.write_text(_config(root, port, tls_port, cert, introspection_url))
         process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(conf)],
             stdout=subprocess.PIPE,

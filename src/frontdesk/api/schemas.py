@@ -11,7 +11,9 @@ from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from frontdesk.channels.base import InboundAttachment
+from frontdesk.channels.email.oauth2 import oauth2_config_hash
 from frontdesk.domain.errors import Invalid
+from frontdesk.domain.inboxes import shown_config
 from frontdesk.domain.text import check_text
 from frontdesk.models import (
     Agent,
@@ -19,6 +21,7 @@ from frontdesk.models import (
     Attachment,
     Contact,
     Inbox,
+    InboxOAuthGrant,
     Message,
     Organization,
     Team,
@@ -436,24 +439,55 @@ class TeamOut(Output):
         )
 
 
+class InboxAuthorizationOut(Output):
+    needs_reauthorization: bool = Field(
+        description="The OAuth2 provider refused the grant: enter new oauth2 credentials"
+    )
+    error: str | None = Field(description="What the provider answered when it refused")
+    refused_at: datetime | None
+    access_token_expires_at: datetime | None
+
+    @classmethod
+    def of(cls, config: dict[str, Any], grant: InboxOAuthGrant | None) -> InboxAuthorizationOut:
+        # A grant row of older credentials no longer counts: the next login starts afresh.
+        current = grant is not None and grant.credentials_hash == oauth2_config_hash(config)
+        refused = current and grant is not None and grant.refused_at is not None
+        return cls(
+            needs_reauthorization=refused,
+            error=grant.refused_reason if refused and grant else None,
+            refused_at=grant.refused_at if refused and grant else None,
+            access_token_expires_at=grant.expires_at if current and grant else None,
+        )
+
+
 class InboxOut(Output):
     id: int
     name: str
     kind: str
     team_id: int | None
     is_active: bool
-    config: dict[str, Any] | None = Field(description="Shown to admins only; it holds secrets")
+    config: dict[str, Any] | None = Field(
+        description="Shown to admins only; OAuth2 client secret and refresh token only by "
+        "their last characters (send them back unchanged to keep them)"
+    )
+    authorization: InboxAuthorizationOut | None = Field(
+        default=None, description="An inbox with OAuth2 credentials: their state (admins)"
+    )
     created_at: datetime
 
     @classmethod
-    def of(cls, inbox: Inbox, *, with_config: bool) -> InboxOut:
+    def of(
+        cls, inbox: Inbox, *, with_config: bool, grant: InboxOAuthGrant | None = None
+    ) -> InboxOut:
+        oauth2 = with_config and bool((inbox.config or {}).get("oauth2"))
         return cls(
             id=inbox.id,
             name=inbox.name,
             kind=inbox.kind,
             team_id=inbox.team_id,
             is_active=inbox.is_active,
-            config=inbox.config if with_config else None,
+            config=shown_config(inbox.config) if with_config else None,
+            authorization=InboxAuthorizationOut.of(inbox.config, grant) if oauth2 else None,
             created_at=inbox.created_at,
         )
 

@@ -84,6 +84,7 @@ class OutboundMessage:
     ticket_token: str = ""
     references: tuple[str, ...] = ()  # external ids of the ticket's messages, oldest first
     cc: tuple[tuple[str, str], ...] = ()  # (kind, address) of the ticket's other participants
+    inbox_id: int | None = None  # the inbox it leaves through (for its stored credentials)
 
 
 @dataclass(frozen=True)

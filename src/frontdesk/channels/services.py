@@ -7,6 +7,8 @@ that stops what it started (or None when there is nothing to run, e.g. no inbox 
 One process per data directory runs them (the one holding `run/services.lock`), so that
 `serve --processes 2`, or `serve` beside `worker`, poll each mailbox once and bind the
 SMTP port once. The others stand by and take over within seconds when that one exits.
+The file lock covers one host; on PostgreSQL, hosts sharing the database also poll each
+mailbox once, by an advisory lock per inbox (channels/email/poller_locks.py).
 """
 
 from __future__ import annotations

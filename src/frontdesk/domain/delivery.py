@@ -82,6 +82,7 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
             ticket_token=ticket.token,
             references=tuple(e for _, e in history if e)[-20:],
             cc=tuple((i.kind, i.address) for i in participants if i.bounced_at is None),
+            inbox_id=inbox.id,
         )
         kind, config = inbox.kind, validate_config(inbox.kind, inbox.config)
 

@@ -50,7 +50,7 @@ def update_inbox(tx: Tx, actor: Actor, inbox_id: int, fields: dict[str, Any]) ->
         if key == "name":
             value = _name(value)
         elif key == "config":
-            value = _config(inbox.kind, {**inbox.config, **value})
+            value = _config(inbox.kind, {**inbox.config, **_keep_hidden(inbox.config, value)})
         elif key == "team_id":
             value = _team(tx, value)
         if getattr(inbox, key) != value:
@@ -60,6 +60,46 @@ def update_inbox(tx: Tx, actor: Actor, inbox_id: int, fields: dict[str, Any]) ->
     if changes:
         tx.audit(actor, "inbox.updated", "inbox", inbox.id, changes)
     return inbox
+
+
+# Config fields shown only by their last characters once saved (OAuth2 client secrets and
+# refresh tokens): anyone reading an admin's screen or API output cannot take them.
+HIDDEN_FIELDS = frozenset({"client_secret", "refresh_token"})
+SHOWN_CHARACTERS = 4
+
+
+def shown_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as admins see it: hidden fields masked, at any depth."""
+    return {
+        key: _masked(value)
+        if key in HIDDEN_FIELDS and isinstance(value, str)
+        else shown_config(value)
+        if isinstance(value, dict)
+        else value
+        for key, value in config.items()
+    }
+
+
+def _masked(value: str) -> str:
+    if len(value) <= 3 * SHOWN_CHARACTERS:
+        return "…" if value else ""
+    return "…" + value[-SHOWN_CHARACTERS:]
+
+
+def _keep_hidden(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A config sent back as it was shown keeps its hidden fields: a masked value, or one
+    left out, is the stored one; any other value replaces it."""
+    kept = dict(new)
+    for key, value in new.items():
+        before = old.get(key)
+        if key in HIDDEN_FIELDS and isinstance(before, str) and value == _masked(before):
+            kept[key] = before
+        elif isinstance(value, dict) and isinstance(before, dict):
+            kept[key] = _keep_hidden(before, value)
+            for hidden in HIDDEN_FIELDS - value.keys():
+                if isinstance(before.get(hidden), str):
+                    kept[key][hidden] = before[hidden]
+    return kept
 
 
 def _name(name: str) -> str:

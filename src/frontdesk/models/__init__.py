@@ -6,7 +6,7 @@ from frontdesk.models.automation import Macro, TimeRule, TimeRuleRun, Trigger
 from frontdesk.models.chat import ChatCapacity, ChatInvitation, ChatSession, ChatVisitor
 from frontdesk.models.contacts import Contact, ContactIdentity, Organization
 from frontdesk.models.followups import InboxFollowUpPolicy, Promise, TicketFollowUp
-from frontdesk.models.inboxes import Inbox
+from frontdesk.models.inboxes import Inbox, InboxOAuthGrant
 from frontdesk.models.jobs import Job
 from frontdesk.models.kb import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion, KbVote
 from frontdesk.models.routing import (
@@ -51,6 +51,7 @@ __all__ = [
     "ContactIdentity",
     "Inbox",
     "InboxFollowUpPolicy",
+    "InboxOAuthGrant",
     "Job",
     "KbArticle",
     "KbCategory",

@@ -22,7 +22,7 @@ from frontdesk.api.schemas import (
 )
 from frontdesk.domain import agents, inboxes
 from frontdesk.domain.errors import NotFound
-from frontdesk.models import Agent, ApiToken, Inbox, Team
+from frontdesk.models import Agent, ApiToken, Inbox, InboxOAuthGrant, Team
 
 router = APIRouter(tags=["agents and inboxes"])
 
@@ -86,8 +86,13 @@ def update_team(team_id: int, body: TeamPatch, actor: Admin, fd: FD) -> TeamOut:
 @router.get("/inboxes", response_model=list[InboxOut])
 def list_inboxes(actor: AnyAgent, fd: FD) -> list[InboxOut]:
     with fd.read() as session:
-        rows = session.scalars(select(Inbox).order_by(Inbox.id))
-        return [InboxOut.of(i, with_config=actor.is_admin) for i in rows]
+        rows = session.scalars(select(Inbox).order_by(Inbox.id)).all()
+        grants = (
+            {g.inbox_id: g for g in session.scalars(select(InboxOAuthGrant))}
+            if actor.is_admin
+            else {}
+        )
+        return [InboxOut.of(i, with_config=actor.is_admin, grant=grants.get(i.id)) for i in rows]
 
 
 @router.post("/inboxes", status_code=201, response_model=InboxOut)
@@ -105,14 +110,16 @@ def get_inbox(inbox_id: int, actor: AnyAgent, fd: FD) -> InboxOut:
         inbox = session.get(Inbox, inbox_id)
         if inbox is None:
             raise NotFound(f"inbox {inbox_id} not found")
-        return InboxOut.of(inbox, with_config=actor.is_admin)
+        grant = session.get(InboxOAuthGrant, inbox_id) if actor.is_admin else None
+        return InboxOut.of(inbox, with_config=actor.is_admin, grant=grant)
 
 
 @router.patch("/inboxes/{inbox_id}", response_model=InboxOut)
 def update_inbox(inbox_id: int, body: InboxPatch, actor: Admin, fd: FD) -> InboxOut:
     with fd.transaction() as tx:
         inbox = inboxes.update_inbox(tx, actor, inbox_id, body.model_dump(exclude_unset=True))
-        return InboxOut.of(inbox, with_config=True)
+        grant = tx.session.get(InboxOAuthGrant, inbox_id)
+        return InboxOut.of(inbox, with_config=True, grant=grant)
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -53,7 +53,10 @@ class ChatChannel:
         email_config = email.config_model.model_validate(email_inbox.config)
         if not EmailChannel.delivers(email_config):
             raise DeliveryFailed(f"email inbox {email_inbox.id} has no SMTP server", permanent=True)
-        return email.send(email_config, replace(message, recipients=(("email", address),)))
+        return email.send(
+            email_config,
+            replace(message, recipients=(("email", address),), inbox_id=email_inbox.id),
+        )
 
 
 def _recipient(

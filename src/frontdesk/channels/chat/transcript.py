@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from frontdesk.channels.chat.frames import BOT_NAMES, bot_meta, thread_key
 from frontdesk.channels.chat.visitors import Visit, chat_inbox
-from frontdesk.channels.email.adapter import send_smtp
+from frontdesk.channels.email.adapter import send_smtp, smtp_token
 from frontdesk.channels.email.compose import compose_notice
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.domain.actors import SYSTEM
@@ -103,4 +103,6 @@ def send_transcript(fd: Frontdesk, job: ClaimedJob) -> None:
     send_smtp(
         config.smtp,
         compose_notice(config, payload["to"], subject, transcript_text(fd, visitor), None),
+        login_name=config.login_name(config.smtp),
+        token=smtp_token(fd.settings, inbox.id, config),
     )

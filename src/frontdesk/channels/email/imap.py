@@ -9,7 +9,8 @@ on Message-ID, or on the raw bytes' SHA-256 without one), and the message is mar
 `start_pollers(fd)` runs one thread per active email inbox with an IMAP server: it waits
 with IDLE where the server offers it (at most `poll_seconds`; without IDLE it sleeps that
 long), polls, and backs off exponentially (up to 5 minutes) when the server cannot be
-reached.
+reached. On PostgreSQL a poller polls only while it holds its inbox's advisory lock, so
+that hosts sharing the database never poll one mailbox at once (poller_locks.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ from sqlalchemy import select
 
 from frontdesk.channels.email.config import EmailInboxConfig, ImapServer
 from frontdesk.channels.email.intake import UnknownInbox, ingest, load_config
+from frontdesk.channels.email.oauth2 import (
+    GrantStore,
+    NeedsReauthorization,
+    TokenSource,
+    TokenUnavailable,
+    uses_oauth2,
+)
+from frontdesk.channels.email.poller_locks import STANDBY_SECONDS, InboxLocks
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
 
@@ -83,7 +92,7 @@ def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollR
         return PollResult(problem=f"inbox {inbox_id} has no IMAP server configured")
     counts = _Counts()
     try:
-        mailbox = connect(config.imap)
+        mailbox = connect_inbox(fd, inbox_id, config)
     except ImapUnavailable as exc:
         log.warning("IMAP inbox %s: %s", inbox_id, exc)
         return PollResult(errors=1, problem=str(exc))
@@ -100,8 +109,39 @@ def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollR
     return counts.result()
 
 
-def connect(server: ImapServer) -> BaseMailBox:
-    """Connect, log in and select the folder; raises ImapUnavailable with the reason."""
+def connect(
+    server: ImapServer, *, login_name: str = "", token: TokenSource | None = None
+) -> BaseMailBox:
+    """Connect, log in and select the folder; raises ImapUnavailable with the reason.
+    With `token` (auth "oauth2") the login is XOAUTH2 as `login_name`; a token the server
+    rejects is refreshed once and the login tried again on a new connection."""
+    where = _where(server)
+    if token is None:
+        return _select(server, _login(server, _open(server), None, login_name))
+    try:
+        access = token(None)
+        try:
+            mailbox = _login(server, _open(server), access, login_name)
+        except _Rejected:
+            log.info("%s: the OAuth2 access token was rejected; getting a new one", where)
+            fresh = token(access)
+            mailbox = _login(server, _open(server), fresh, login_name)
+    except _Rejected as exc:
+        raise ImapUnavailable(f"{where}: login failed: {exc}") from None
+    except NeedsReauthorization as exc:
+        raise ImapUnavailable(
+            f"{where}: the inbox needs OAuth2 re-authorisation by an admin: {exc}"
+        ) from None
+    except TokenUnavailable as exc:
+        raise ImapUnavailable(f"{where}: no OAuth2 access token: {exc}") from None
+    return _select(server, mailbox)
+
+
+class _Rejected(Exception):
+    """The server refused the login (a wrong password, a revoked token)."""
+
+
+def _open(server: ImapServer) -> BaseMailBox:
     where = _where(server)
     try:
         mailbox: BaseMailBox
@@ -125,8 +165,19 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox = MailBoxUnencrypted(server.host, server.port, timeout=TIMEOUT_SECONDS)
     except NETWORK_ERRORS as exc:
         raise ImapUnavailable(f"{where}: cannot connect: {_reason(exc)}") from None
+    return mailbox
+
+
+def _login(
+    server: ImapServer, mailbox: BaseMailBox, access_token: str | None, login_name: str
+) -> BaseMailBox:
+    """Log in; raises _Rejected when the server said no to the credentials, and
+    ImapUnavailable when the connection failed on the way."""
+    where = _where(server)
     try:
-        if server.oauth2_token:
+        if access_token is not None:
+            mailbox.xoauth2(login_name or server.username, access_token, initial_folder=None)
+        elif server.oauth2_token:
             mailbox.xoauth2(server.username, server.oauth2_token, initial_folder=None)
         elif server.username.isascii() and server.password.isascii():
             mailbox.login(server.username, server.password, initial_folder=None)
@@ -134,7 +185,19 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox.login_utf8(server.username, server.password, initial_folder=None)
     except NETWORK_ERRORS as exc:
         _close(mailbox)
+        if access_token is not None and _refused(exc):
+            raise _Rejected(_reason(exc)) from None
         raise ImapUnavailable(f"{where}: login failed: {_reason(exc)}") from None
+    return mailbox
+
+
+def _refused(exc: BaseException) -> bool:
+    """A NO to AUTHENTICATE (the server is there and said no), not a lost connection."""
+    return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
+
+
+def _select(server: ImapServer, mailbox: BaseMailBox) -> BaseMailBox:
+    where = _where(server)
     try:
         mailbox.folder.set(server.folder)
     except NETWORK_ERRORS as exc:
@@ -143,6 +206,16 @@ def connect(server: ImapServer) -> BaseMailBox:
             f"{where}: cannot open folder {server.folder!r}: {_reason(exc)}"
         ) from None
     return mailbox
+
+
+def connect_inbox(fd: Frontdesk, inbox_id: int, config: EmailInboxConfig) -> BaseMailBox:
+    """`connect()` with the inbox's credentials: its shared OAuth2 token where it uses one."""
+    assert config.imap is not None
+    if not uses_oauth2(config, config.imap):
+        return connect(config.imap)
+    assert config.oauth2 is not None
+    token = GrantStore.of(fd).token_source(inbox_id, config.oauth2)
+    return connect(config.imap, login_name=config.login_name(config.imap), token=token)
 
 
 @dataclass
@@ -364,9 +437,18 @@ def _logout(mailbox: BaseMailBox) -> None:
 class _Poller:
     """One inbox: connect, poll, wait (IDLE or sleep), poll again; back off on failure."""
 
-    def __init__(self, fd: Frontdesk, inbox_id: int, config: EmailInboxConfig) -> None:
+    def __init__(
+        self,
+        fd: Frontdesk,
+        inbox_id: int,
+        config: EmailInboxConfig,
+        locks: InboxLocks,
+        standby_seconds: float,
+    ) -> None:
         assert config.imap is not None
         self.fd = fd
+        self.locks = locks
+        self.standby_seconds = standby_seconds
         self.inbox_id = inbox_id
         self.config = config
         self.server: ImapServer = config.imap
@@ -380,10 +462,26 @@ class _Poller:
         self.stopping.set()
 
     def _run(self) -> None:
+        try:
+            self._poll_while_held()
+        finally:
+            self.locks.give_back(self.inbox_id, self)
+
+    def _poll_while_held(self) -> None:
         failures = 0
+        standing_by = False
         while not self.stopping.is_set():
+            if not self.locks.take(self.inbox_id, self):
+                if not standing_by:
+                    log.info("IMAP inbox %s: another host polls it; standing by", self.inbox_id)
+                    standing_by = True
+                self.stopping.wait(self.standby_seconds)
+                continue
+            if standing_by:
+                log.info("IMAP inbox %s: took over polling it", self.inbox_id)
+                standing_by = False
             try:
-                mailbox = connect(self.server)
+                mailbox = connect_inbox(self.fd, self.inbox_id, self.config)
             except ImapUnavailable as exc:
                 failures += 1
                 self._back_off(failures, str(exc))
@@ -417,6 +515,9 @@ class _Poller:
     def _serve(self, mailbox: BaseMailBox) -> None:
         idle = "IDLE" in _capabilities(mailbox.client)
         while not self.stopping.is_set():
+            if not self.locks.holds(self.inbox_id, self):
+                log.warning("IMAP inbox %s: lost its polling lock; stopped polling", self.inbox_id)
+                return
             counts = _Counts()
             _poll(self.fd, self.inbox_id, self.config, mailbox, counts, BATCH_SIZE, self.stopping)
             if counts.fetched:
@@ -440,7 +541,7 @@ class _Poller:
         mailbox.idle.start()  # type: ignore[no-untyped-call]
         try:
             while not self.stopping.is_set() and time.monotonic() < deadline:
-                if _buffered(mailbox.client):
+                if _buffered(mailbox.client) or not self.locks.holds(self.inbox_id, self):
                     return
                 began = time.monotonic()
                 if mailbox.idle.poll(timeout=1.0):
@@ -470,9 +571,11 @@ def _buffered(client: imaplib.IMAP4) -> bool:
 
 
 class _Supervisor:
-    def __init__(self, fd: Frontdesk, rescan_seconds: float) -> None:
+    def __init__(self, fd: Frontdesk, rescan_seconds: float, standby_seconds: float) -> None:
         self.fd = fd
         self.rescan_seconds = rescan_seconds
+        self.standby_seconds = standby_seconds
+        self.locks = InboxLocks(fd.engine)
         self.stopping = threading.Event()
         self.pollers: dict[int, tuple[str, _Poller]] = {}
         self.lock = threading.Lock()
@@ -491,7 +594,11 @@ class _Supervisor:
         for inbox_id, config in wanted.items():
             if inbox_id not in self.pollers:
                 poller = _Poller(
-                    self.fd, inbox_id, EmailInboxConfig.model_validate(json.loads(config))
+                    self.fd,
+                    inbox_id,
+                    EmailInboxConfig.model_validate(json.loads(config)),
+                    self.locks,
+                    self.standby_seconds,
                 )
                 poller.start()
                 self.pollers[inbox_id] = (config, poller)
@@ -515,6 +622,7 @@ class _Supervisor:
             thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 log.warning("IMAP pollers: %s did not stop in time", thread.name)
+        self.locks.close()  # gives back every inbox lock still held
 
 
 def _wanted(fd: Frontdesk) -> dict[int, str]:
@@ -530,7 +638,12 @@ def _wanted(fd: Frontdesk) -> dict[int, str]:
         }
 
 
-def start_pollers(fd: Frontdesk, *, rescan_seconds: float = RESCAN_SECONDS) -> Stop | None:
+def start_pollers(
+    fd: Frontdesk,
+    *,
+    rescan_seconds: float = RESCAN_SECONDS,
+    standby_seconds: float = STANDBY_SECONDS,
+) -> Stop | None:
     """Start a poller per active email inbox with an IMAP server, and re-read the list
     every `rescan_seconds`. Returns the function that stops them, or None when no inbox
     reads IMAP (an inbox given an IMAP server later is polled after a restart)."""
@@ -541,7 +654,7 @@ def start_pollers(fd: Frontdesk, *, rescan_seconds: float = RESCAN_SECONDS) -> S
         wanted = None
     if wanted is not None and not wanted:
         return None
-    supervisor = _Supervisor(fd, rescan_seconds)
+    supervisor = _Supervisor(fd, rescan_seconds, standby_seconds)
     supervisor.sync(wanted or {})
     supervisor.thread.start()
     return supervisor.stop

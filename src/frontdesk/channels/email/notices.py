@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from frontdesk.channels.email.adapter import send_smtp
+from frontdesk.channels.email.adapter import send_smtp, smtp_token
 from frontdesk.channels.email.compose import compose_notice
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.jobs.queue import ClaimedJob
@@ -22,7 +22,8 @@ NOTICES_PER_HOUR = 1
 def send_email_notice(fd: Frontdesk, job: ClaimedJob) -> None:
     payload = job.payload
     with fd.read() as session:
-        inbox = session.get(Inbox, int(payload["inbox_id"]))
+        inbox_id = int(payload["inbox_id"])
+        inbox = session.get(Inbox, inbox_id)
         if inbox is None or inbox.kind != "email":
             return
         config = EmailInboxConfig.model_validate(inbox.config)
@@ -44,4 +45,6 @@ def send_email_notice(fd: Frontdesk, job: ClaimedJob) -> None:
         compose_notice(
             config, payload["to"], payload["subject"], payload["text"], payload.get("in_reply_to")
         ),
+        login_name=config.login_name(config.smtp),
+        token=smtp_token(fd.settings, inbox_id, config),
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from frontdesk.channels.base import CHANNELS
+from frontdesk.channels.email.oauth2 import refused_grants
 from frontdesk.domain import agents, canned, inboxes
 from frontdesk.domain.canned import canned_replies
 from frontdesk.domain.errors import PermissionDenied
@@ -29,12 +30,14 @@ def _admin(who: Viewer) -> Viewer:
 def admin_page(request: Request, who: AgentViewer) -> HTMLResponse:
     _admin(who)
     with fd_of(request).read() as session:
+        people = directory(session, with_teams=True)
         return render(
             request,
             "admin/index.html",
             viewer=who,
             section="admin",
-            people=directory(session, with_teams=True),
+            people=people,
+            reauthorize=refused_grants(session, people.inboxes),
             roles=ROLES,
             kinds=sorted(CHANNELS),
             canned=canned_replies(session),
