@@ -13,7 +13,7 @@ from frontdesk.domain import agents, canned, inboxes
 from frontdesk.domain.canned import canned_replies
 from frontdesk.domain.errors import PermissionDenied
 from frontdesk.domain.workspace import directory
-from frontdesk.models import ROLES
+from frontdesk.models import ROLES, Inbox
 from frontdesk.web.pages import Viewer, fd_of, redirect, render
 from frontdesk.web.routes.common import AgentViewer
 
@@ -37,7 +37,10 @@ def admin_page(request: Request, who: AgentViewer) -> HTMLResponse:
             viewer=who,
             section="admin",
             people=people,
-            reauthorize=refused_grants(session, people.inboxes),
+            # The whole directory holds the inboxes themselves, with their config.
+            reauthorize=refused_grants(
+                session, {i: b for i, b in people.inboxes.items() if isinstance(b, Inbox)}
+            ),
             roles=ROLES,
             kinds=sorted(CHANNELS),
             canned=canned_replies(session),
