@@ -71,7 +71,12 @@ class PollResult:
 
 class ImapUnavailable(Exception):
     """The server cannot be reached, refuses the login or the folder: a clear sentence
-    naming the server and the reason, fit for a log line or an admin's screen."""
+    naming the server and the reason, fit for a log line or an admin's screen. `stage`
+    says which step failed: connect, login or folder."""
+
+    def __init__(self, message: str, stage: str = "connect") -> None:
+        super().__init__(message)
+        self.stage = stage
 
 
 def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollResult:
@@ -100,7 +105,7 @@ def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollR
     return counts.result()
 
 
-def connect(server: ImapServer) -> BaseMailBox:
+def connect(server: ImapServer, *, timeout: float = TIMEOUT_SECONDS) -> BaseMailBox:
     """Connect, log in and select the folder; raises ImapUnavailable with the reason."""
     where = _where(server)
     try:
@@ -109,7 +114,7 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox = MailBox(
                 server.host,
                 server.port,
-                timeout=TIMEOUT_SECONDS,
+                timeout=timeout,
                 ssl_context=ssl.create_default_context(),
             )
         elif server.security == "starttls":
@@ -118,11 +123,11 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox = MailBoxStartTls(
                 server.host,
                 server.port,
-                timeout=TIMEOUT_SECONDS,
+                timeout=timeout,
                 ssl_context=ssl.create_default_context(),
             )
         else:
-            mailbox = MailBoxUnencrypted(server.host, server.port, timeout=TIMEOUT_SECONDS)
+            mailbox = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
     except NETWORK_ERRORS as exc:
         raise ImapUnavailable(f"{where}: cannot connect: {_reason(exc)}") from None
     try:
@@ -134,13 +139,13 @@ def connect(server: ImapServer) -> BaseMailBox:
             mailbox.login_utf8(server.username, server.password, initial_folder=None)
     except NETWORK_ERRORS as exc:
         _close(mailbox)
-        raise ImapUnavailable(f"{where}: login failed: {_reason(exc)}") from None
+        raise ImapUnavailable(f"{where}: login failed: {_reason(exc)}", "login") from None
     try:
         mailbox.folder.set(server.folder)
     except NETWORK_ERRORS as exc:
         _logout(mailbox)
         raise ImapUnavailable(
-            f"{where}: cannot open folder {server.folder!r}: {_reason(exc)}"
+            f"{where}: cannot open folder {server.folder!r}: {_reason(exc)}", "folder"
         ) from None
     return mailbox
 
