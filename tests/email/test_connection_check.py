@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.runtime import Frontdesk
-from tests.email.dovecot import Account, Dovecot
+from tests.email.dovecot import Account
 from tests.email.test_imap import account, imap_server  # noqa: F401 (fixtures)
 from tests.servers import free_port
 from tests.web.helpers import make_desk
@@ -146,7 +146,6 @@ def test_a_wrong_password_fails_at_the_login_step(
 def test_a_missing_folder_and_closed_ports_fail_with_their_reason(
     fd: Frontdesk,
     app: Any,
-    imap_server: Dovecot,
     account: Account,  # noqa: F811
 ) -> None:
     make_desk(fd)
