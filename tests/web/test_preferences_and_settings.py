@@ -5,6 +5,7 @@ both databases."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,15 @@ from frontdesk.web.routes import portal
 from tests.email.smtp_server import smtp_server
 from tests.web.helpers import make_desk
 from tests.web.test_pages import csrf_of, signed_in
+
+
+def run_jobs(fd: Frontdesk) -> None:
+    """Run the due jobs in a thread of their own, as a worker does: the browser tests of
+    the same session keep an event loop running in this one, and sending mail starts its
+    own."""
+    worker = threading.Thread(target=Worker(fd, name="test").run_until_idle)
+    worker.start()
+    worker.join()
 
 
 def message_time(fd: Frontdesk, ticket_id: int) -> Any:
@@ -196,7 +206,7 @@ def test_a_customer_rates_a_solved_ticket_by_the_mailed_link_and_may_change_it(
                 team_id=None,
             )
         solved_ticket(fd, desk.ticket_id)
-        Worker(fd, name="t").run_until_idle()
+        run_jobs(fd)
         [mail] = smtp.messages
     body = mail.get_body(("plain",)).get_content()
     assert mail["To"].addresses[0].addr_spec == "ani@example.org"
@@ -284,7 +294,9 @@ def test_a_ticket_not_solved_cannot_be_rated_and_the_portal_offers_it_once_solve
     assert early.status_code == 409
     assert "How did we do?" not in client.get(f"/portal/tickets/{desk.ticket_id}").text
     solved_ticket(fd, desk.ticket_id)
-    assert "How did we do?" in client.get(f"/portal/tickets/{desk.ticket_id}").text
+    offered = client.get(f"/portal/tickets/{desk.ticket_id}").text
+    assert "How did we do?" in offered
+    assert f'action="/portal/tickets/{desk.ticket_id}/rating"' in offered
     nonsense = client.post(
         f"/portal/tickets/{desk.ticket_id}/rating", data={"score": "meh", "csrf_token": csrf}
     )
@@ -321,11 +333,10 @@ def test_sign_in_links_and_password_resets_each_have_their_own_hourly_limit(
         limiter._failures.clear()
         client = TestClient(app, raise_server_exceptions=False)
         csrf = csrf_of(client, "/portal")
-        worker = Worker(fd, name="t")
         for _ in range(2):
             client.post("/portal/link", data={"email": "ana@example.com", "csrf_token": csrf})
             client.post("/password-reset", data={"email": "ana@example.com", "csrf_token": csrf})
-            worker.run_until_idle()
+            run_jobs(fd)
         subjects = sorted(m["Subject"] for m in smtp.messages)
     # One of each in the hour, not one of either; the second of each waits for the next hour.
     assert subjects == ["Choose a new password", "Your sign-in link"]
