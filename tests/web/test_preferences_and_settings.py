@@ -18,7 +18,7 @@ from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.satisfaction import issue_rating_token
 from frontdesk.jobs.worker import Worker
-from frontdesk.models import Agent, AuditEntry, Job, Message, SatisfactionRating
+from frontdesk.models import Agent, AuditEntry, Inbox, Job, Message, SatisfactionRating
 from frontdesk.runtime import Frontdesk
 from frontdesk.web.i18n import Formats
 from frontdesk.web.routes import portal
@@ -346,3 +346,54 @@ def test_sign_in_links_and_password_resets_each_have_their_own_hourly_limit(
             for j in session.scalars(select(Job).where(Job.kind == "send_email_notice"))
         )
     assert purposes == ["password_reset", "password_reset", "signin_link", "signin_link"]
+
+
+def test_an_admin_edits_an_email_channel_and_an_empty_password_keeps_the_saved_one(
+    fd: Frontdesk, app: Any
+) -> None:
+    make_desk(fd)
+    smtp = {"host": "mail.example.com", "port": 587, "username": "u", "password": "Գաղտնի-1"}
+    with fd.transaction() as tx:
+        inbox = create_inbox(
+            tx,
+            SYSTEM,
+            name="Mail",
+            kind="email",
+            config={"address": "help@example.com", "smtp": smtp},
+            team_id=None,
+        ).id
+    admin, token = signed_in(app, "admin@example.com")
+    page = admin.get(f"/admin/inboxes/{inbox}").text
+    assert "Գաղտնի-1" not in page and 'value="mail.example.com"' in page
+    form = {
+        "csrf_token": token,
+        "name": "Help mail",
+        "address": "help@example.com",
+        "from_name": "Aurora",
+        "imap.host": "imap.example.com",
+        "imap.port": "993",
+        "imap.security": "tls",
+        "imap.username": "u",
+        "imap.password": "imap secret",
+        "imap.folder": "Support",
+        "smtp.host": "smtp.example.com",
+        "smtp.port": "465",
+        "smtp.security": "tls",
+        "smtp.username": "u",
+        "smtp.password": "",
+    }
+    saved = admin.post(f"/admin/inboxes/{inbox}", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    with fd.read() as session:
+        config = session.get_one(Inbox, inbox).config
+    assert config["smtp"]["password"] == "Գաղտնի-1"
+    assert (config["smtp"]["host"], config["smtp"]["port"]) == ("smtp.example.com", 465)
+    assert (config["imap"]["folder"], config["imap"]["password"]) == ("Support", "imap secret")
+
+    bad_port = admin.post(f"/admin/inboxes/{inbox}", data={**form, "smtp.port": "seventy"})
+    assert bad_port.status_code == 422 and "smtp.port" in bad_port.text
+    off = admin.post(f"/admin/inboxes/{inbox}", data={**form, "imap.host": ""})
+    assert off.status_code == 200
+    with fd.read() as session:
+        assert session.get_one(Inbox, inbox).config["imap"] is None
+    assert admin.get("/admin/inboxes/999999").status_code == 404
