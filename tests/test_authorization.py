@@ -18,16 +18,20 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
+from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.channels.chat.desk import accept, set_capacity
 from frontdesk.channels.chat.tokens import VisitorClaim, new_visitor_key, visitor_token
 from frontdesk.channels.chat.visitors import Visit, post_message
-from frontdesk.domain import agents, views
+from frontdesk.channels.webform import webform_inbox
+from frontdesk.domain import agents, tickets, views
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.canned import create_canned
 from frontdesk.domain.contacts import IdentityRef, add_identity, create_contact
+from frontdesk.domain.inbound import receive
 from frontdesk.domain.inboxes import create_inbox
 from frontdesk.domain.password_reset import issue_reset_token
 from frontdesk.domain.portal import issue_signin_token
+from frontdesk.domain.satisfaction import issue_rating_token
 from frontdesk.kb import articles as kb_articles
 from frontdesk.web.routes import portal
 from tests.conftest import ApiClient, Member, World
@@ -244,6 +248,16 @@ POST   /portal/signin                                         303   303   303   
 GET    /portal/tickets                                        303   303   303   303   200   200   303
 GET    /portal/tickets/{ticket_id}                            303   303   303   303   200   404   303
 POST   /portal/tickets/{ticket_id}/reply                      303   303   303   303   303   404   403
+POST   /portal/tickets/{ticket_id}/rating                     303   303   303   303   303   404   403
+GET    /rate                                                  200   200   200   200   200   200   200
+POST   /rate                                                  200   200   200   200   200   200   403
+GET    /profile                                               200   200   200   200   303   303   303
+POST   /profile                                               303   303   303   303   303   303   403
+GET    /admin/settings                                        200   403   403   403   303   303   303
+POST   /admin/settings                                        303   403   403   403   303   303   403
+GET    /admin/inboxes/{inbox_id}                              200   403   403   403   303   303   303
+POST   /admin/inboxes/{inbox_id}                              303   403   403   403   303   303   403
+POST   /admin/inboxes/{inbox_id}/test                         200   403   403   403   303   303   403
 """  # noqa: E501 (a table is easier to check when it is wide)
 
 # The table's columns, in order.
@@ -459,6 +473,23 @@ class Place:
             canned = create_canned(tx, SYSTEM, f"Walk {m}", "Thanks for writing")
             resetter = agents.create_agent(tx, SYSTEM, email=f"reset-{m}@example.com", name="R")
             reset = issue_reset_token(w.fd.secret_key, resetter)
+            form_inbox = {"inbox_id": webform_inbox(tx).id}
+            api_inbox = {
+                "inbox_id": create_inbox(
+                    tx, SYSTEM, name=f"Hookless {m}", kind="api", config={}, team_id=None
+                ).id
+            }
+            solved = receive(
+                tx,
+                InboundMessage(
+                    inbox_id=self.inbox,
+                    sender=Sender(contact_id=w.customer.id),
+                    subject=f"Solved for {m}",
+                    text="Thanks",
+                ),
+            ).ticket.id
+            tickets.update_ticket(tx, SYSTEM, solved, {"status": "solved"})
+            rating = issue_rating_token(w.fd.secret_key, solved, w.customer.id)
         login = {"email": self.login_email, "password": PASSWORD}
         request = {
             "name": "Walker",
@@ -525,6 +556,30 @@ class Place:
             ("GET", "/portal/tickets"): Call(),
             ("GET", "/portal/tickets/{ticket_id}"): Call(ticket),
             ("POST", "/portal/tickets/{ticket_id}/reply"): Call(ticket, data={"text": "Thanks"}),
+            ("POST", "/portal/tickets/{ticket_id}/rating"): Call(
+                {"ticket_id": solved}, data={"score": "good", "comment": f"By {m}"}
+            ),
+            ("GET", "/rate"): Call(query={"token": rating, "score": "bad"}),
+            ("POST", "/rate"): Call(data={"token": rating, "score": "bad"}),
+            ("GET", "/profile"): Call(),
+            ("POST", "/profile"): Call(
+                data={"name": f"Walker {m}", "time_zone": "Asia/Yerevan", "ui_language": ""}
+            ),
+            ("GET", "/admin/settings"): Call(),
+            ("POST", "/admin/settings"): Call(
+                data={
+                    "desk_name": f"Desk of {m}",
+                    "default_language": "en",
+                    "default_time_zone": "UTC",
+                    "portal_enabled": "true",
+                    "satisfaction_enabled": "true",
+                }
+            ),
+            ("GET", "/admin/inboxes/{inbox_id}"): Call(form_inbox),
+            ("POST", "/admin/inboxes/{inbox_id}"): Call(
+                form_inbox, data={"name": f"Form by {m}", "reply_by_email": "true"}
+            ),
+            ("POST", "/admin/inboxes/{inbox_id}/test"): Call(api_inbox, data={}),
         }
 
     def service_calls(self, member: Member) -> dict[tuple[str, str], Call]:

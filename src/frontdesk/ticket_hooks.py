@@ -48,6 +48,7 @@ def message_received(tx: Tx, ticket: Ticket, message: Message, *, created: bool)
 def ticket_updated(tx: Tx, actor: Actor, ticket: Ticket, changes: dict[str, Any]) -> None:
     """After update_ticket() changed fields (status, priority, tags, team …)."""
     from frontdesk.automation import engine
+    from frontdesk.domain import satisfaction
     from frontdesk.promises import followups
     from frontdesk.routing import assignment, transfers
     from frontdesk.sla import tracking
@@ -56,6 +57,8 @@ def ticket_updated(tx: Tx, actor: Actor, ticket: Ticket, changes: dict[str, Any]
         transfers.record(tx, actor, ticket, changes)
     if "status" in changes:
         followups.status_changed(tx, ticket)
+        if ticket.status == "solved":
+            satisfaction.ticket_solved(tx, ticket)  # "how did we do?"
     tracking.sync(tx, ticket)
     assignment.capacity_may_have_freed(tx, ticket, changes)
     engine.fire(tx, ticket, "ticket.updated", changes=changes)

@@ -16,6 +16,7 @@ from frontdesk import ticket_hooks
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
 from frontdesk.domain.identities import normalize_identity
+from frontdesk.domain.settings import check_time_zone
 from frontdesk.domain.text import check_text
 from frontdesk.domain.tx import Tx
 from frontdesk.models import ROLES, Agent, ApiToken, Team
@@ -67,12 +68,12 @@ def create_agent(
 
 
 def update_agent(tx: Tx, actor: Actor, agent_id: int, fields: dict[str, Any]) -> Agent:
-    """Admins change anything; an agent may change their own name, languages, availability
-    and password."""
+    """Admins change anything; an agent may change their own name, languages, availability,
+    password, time zone and UI language."""
     agent = tx.session.get(Agent, agent_id)
     if agent is None:
         raise NotFound(f"agent {agent_id} not found")
-    own = {"name", "languages", "availability", "password"}
+    own = {"name", "languages", "availability", "password", "time_zone", "ui_language"}
     if not actor.is_admin and not (actor.id == agent_id and set(fields) <= own):
         raise PermissionDenied("your role does not allow this")
     changes: dict[str, list[Any]] = {}
@@ -89,6 +90,12 @@ def update_agent(tx: Tx, actor: Actor, agent_id: int, fields: dict[str, Any]) ->
             continue
         if key == "role" and value not in ROLES:
             raise Invalid("role", f"must be one of {', '.join(ROLES)}")
+        if key == "time_zone" and value is not None:
+            value = check_time_zone(value)
+        if key == "ui_language" and value is not None:
+            value = check_text(value, "ui_language", max_length=16).strip() or None
+        if key == "name":
+            value = check_text(value, "name", max_length=200).strip() or agent.email
         if key == "availability" and value not in AVAILABILITY:
             raise Invalid("availability", f"must be one of {', '.join(AVAILABILITY)}")
         if key == "role" and agent.id == actor.id and value != "admin":

@@ -15,6 +15,8 @@ from frontdesk.channels.base import (
     adapter_class,
     validate_config,
 )
+from frontdesk.channels.webform import relay_by_email
+from frontdesk.domain.settings import general_settings
 from frontdesk.jobs.handlers import PermanentFailure
 from frontdesk.jobs.queue import ClaimedJob
 from frontdesk.models import (
@@ -85,10 +87,24 @@ def deliver_message(fd: Frontdesk, job: ClaimedJob) -> None:
             inbox_id=inbox.id,
         )
         kind, config = inbox.kind, validate_config(inbox.kind, inbox.config)
+        relay_failed: DeliveryFailed | None = None
+        if kind == "webform":
+            # The web form has no mailbox: its replies go out through an email inbox.
+            try:
+                kind, config, outbound = relay_by_email(
+                    session,
+                    config,
+                    outbound,
+                    portal_url=str(fd.settings.base_url),
+                    desk_name=general_settings(session).desk_name,
+                )
+            except DeliveryFailed as exc:
+                relay_failed = exc
 
-    adapter = adapter_class(kind)(fd.settings)
     try:
-        receipt = adapter.send(config, outbound)
+        if relay_failed is not None:
+            raise relay_failed
+        receipt = adapter_class(kind)(fd.settings).send(config, outbound)
     except DeliveryFailed as exc:
         with fd.transaction() as tx:
             failed = tx.session.get_one(Message, message_id)

@@ -45,6 +45,7 @@ def request_reset(tx: Tx, secret_key: str, base_url: str, email: str) -> bool:
         "send_email_notice",
         {
             "inbox_id": sender.id,
+            "purpose": "password_reset",  # its own hourly limit (channels/email/notices.py)
             "to": agent.email,
             "subject": "Choose a new password",
             "text": f"Open this link within an hour to choose a new password:\n\n{link}\n",

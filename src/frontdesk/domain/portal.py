@@ -69,6 +69,7 @@ def request_signin_link(tx: Tx, secret_key: str, base_url: str, email: str) -> b
         "send_email_notice",
         {
             "inbox_id": sender.id,
+            "purpose": "signin_link",  # its own hourly limit (channels/email/notices.py)
             "to": email.strip().lower(),
             "subject": "Your sign-in link",
             "text": f"Open this link within 30 minutes to see your requests:\n\n{link}\n",

@@ -21,6 +21,7 @@ from frontdesk.domain import tickets
 from frontdesk.domain.access import can_see, ticket_filter
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Invalid
+from frontdesk.domain.satisfaction import PastRating, satisfaction_history
 from frontdesk.domain.tx import Tx
 from frontdesk.models import (
     OPEN_STATUSES,
@@ -102,6 +103,7 @@ class CustomerPanel:
     organization: Organization | None
     open_tickets: list[Ticket] = field(default_factory=list)
     past_tickets: list[Ticket] = field(default_factory=list)
+    satisfaction: list[PastRating] = field(default_factory=list)  # newest first
 
 
 @dataclass
@@ -217,6 +219,8 @@ def customer_panel(
     if exclude is not None:
         query = query.where(Ticket.id != exclude)
     panel = CustomerPanel(contact, org)
+    if actor.is_agent:
+        panel.satisfaction = satisfaction_history(session, contact.id, limit=limit)
     for other in session.scalars(query):
         bucket = panel.open_tickets if other.status in OPEN_STATUSES else panel.past_tickets
         if len(bucket) < limit:

@@ -19,6 +19,7 @@ HANDLERS: dict[str, str] = {
     "automation_webhook": "frontdesk.automation.webhook:call_webhook",
     "sla_recompute": "frontdesk.sla.admin:recompute_job",
     "chat_transcript": "frontdesk.channels.chat.transcript:send_transcript",
+    "send_satisfaction_survey": "frontdesk.channels.email.survey:send_satisfaction_survey",
 }
 
 

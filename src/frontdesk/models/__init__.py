@@ -16,7 +16,9 @@ from frontdesk.models.routing import (
     RoutingQueueEntry,
     TicketTransfer,
 )
+from frontdesk.models.satisfaction import SatisfactionRating
 from frontdesk.models.search import SearchDocument, SearchState
+from frontdesk.models.settings import Setting
 from frontdesk.models.sla import BusinessCalendar, SlaEvent, SlaPolicy
 from frontdesk.models.tickets import (
     OPEN_STATUSES,
@@ -65,9 +67,11 @@ __all__ = [
     "Promise",
     "RoutingConfig",
     "RoutingQueueEntry",
+    "SatisfactionRating",
     "SavedView",
     "SearchDocument",
     "SearchState",
+    "Setting",
     "SlaEvent",
     "SlaPolicy",
     "Team",

@@ -43,6 +43,9 @@ class Agent(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     languages: Mapped[list[str]] = mapped_column(default=list)
     availability: Mapped[str] = mapped_column(String(16), default="offline")
+    # The agent's own clock (an IANA name) and UI language; unset: the desk's defaults.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    ui_language: Mapped[str | None] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -19,7 +19,18 @@ from starlette.responses import Response
 from frontdesk.domain.errors import DomainError
 from frontdesk.web.i18n import translations
 from frontdesk.web.pages import SignInRequired, hx_redirect, language_of, render
-from frontdesk.web.routes import admin, auth, chats, contacts, inbox, portal, ticket
+from frontdesk.web.routes import (
+    admin,
+    admin_inboxes,
+    auth,
+    chats,
+    contacts,
+    inbox,
+    portal,
+    profile,
+    satisfaction,
+    ticket,
+)
 
 STATIC = Path(__file__).parent / "static"
 ROUTERS = (
@@ -27,8 +38,11 @@ ROUTERS = (
     inbox.router,
     ticket.router,
     contacts.router,
+    profile.router,
     admin.router,
+    admin_inboxes.router,
     portal.router,
+    satisfaction.router,
     chats.router,
 )
 

@@ -50,8 +50,8 @@ def translations(lang: str) -> NullTranslations:
     return Translations(buffer)
 
 
-def negotiate(accept_language: str) -> str:
-    """The best of our languages for a browser's Accept-Language header."""
+def negotiate(accept_language: str) -> str | None:
+    """The best of our languages for a browser's Accept-Language header, if any fits."""
     wanted: list[tuple[float, str]] = []
     for part in accept_language.split(","):
         tag, _, params = part.strip().partition(";")
@@ -67,7 +67,7 @@ def negotiate(accept_language: str) -> str:
         code = tag.split("-")[0].lower()
         if code in LANGUAGES:
             return code
-    return DEFAULT_LANGUAGE
+    return None
 
 
 def pick_language(*choices: str | None) -> str:
@@ -140,6 +140,10 @@ class Formats:
 
     def number(self, value: float) -> str:
         return str(format_decimal(value, locale=self.locale))
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.tz.key)
 
     def in_zone(self, value: DateTime, time_zone: str | None, fmt: str = "short") -> str:
         """The same instant on someone else's clock (a customer's local time)."""

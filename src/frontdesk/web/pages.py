@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.deps import SAFE_METHODS, resolve_actor
 from frontdesk.domain.actors import Actor
+from frontdesk.domain.settings import GeneralSettings, general_settings
 from frontdesk.models import PRIORITIES, STATUSES, Agent, Contact
 from frontdesk.runtime import Frontdesk
 from frontdesk.web.i18n import LANGUAGES, Formats, negotiate, pick_language, translations
@@ -132,9 +133,15 @@ def _resolve(request: Request, csrf: str | None) -> Viewer:
     with fd.read() as session:
         if actor.is_agent:
             agent = session.get_one(Agent, actor.id, options=[lazyload(Agent.teams)])
-            return Viewer(actor, agent.name, agent.email)
+            return Viewer(actor, agent.name, agent.email, agent.time_zone)
         contact = session.get_one(Contact, actor.id)
         return Viewer(actor, contact.name, time_zone=contact.time_zone)
+
+
+def site_settings(request: Request) -> GeneralSettings:
+    """The desk's general settings (from a per-process cache: no query on most pages)."""
+    with fd_of(request).read() as session:
+        return general_settings(session)
 
 
 def language_of(request: Request) -> str:
@@ -142,6 +149,7 @@ def language_of(request: Request) -> str:
         request.query_params.get("lang"),
         request.session.get("lang"),
         negotiate(request.headers.get("accept-language", "")),
+        site_settings(request).default_language,
     )
 
 
@@ -149,11 +157,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang = language_of(request)
     gettext = translations(lang).gettext
     who: Viewer | None = context.pop("viewer", None)
+    site = site_settings(request)
     full = {
         "_": gettext,
         "lang": lang,
         "languages": LANGUAGES,
-        "fmt": Formats(lang, who.time_zone if who else None),
+        "site": site,
+        # Everyone sees times on their own clock; unknown: the desk's default zone.
+        "fmt": Formats(lang, (who.time_zone if who else None) or site.default_time_zone),
         "labels": _labels(lang),
         "csrf": csrf_token(request),
         "viewer": who,

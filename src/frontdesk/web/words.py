@@ -31,6 +31,8 @@ DATA_WORDS = (
     N_("Language"),
     N_("Custom fields"),
     N_("Contact"),
+    N_("Satisfaction"),
+    N_("Comment"),
     # error titles
     N_("Bad request"),
     N_("Not found"),

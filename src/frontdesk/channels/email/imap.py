@@ -80,7 +80,12 @@ class PollResult:
 
 class ImapUnavailable(Exception):
     """The server cannot be reached, refuses the login or the folder: a clear sentence
-    naming the server and the reason, fit for a log line or an admin's screen."""
+    naming the server and the reason, fit for a log line or an admin's screen. `stage`
+    says which step failed: connect, login or folder."""
+
+    def __init__(self, message: str, stage: str = "connect") -> None:
+        super().__init__(message)
+        self.stage = stage
 
 
 def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollResult:
@@ -110,30 +115,34 @@ def poll_once(fd: Frontdesk, inbox_id: int, *, batch: int = BATCH_SIZE) -> PollR
 
 
 def connect(
-    server: ImapServer, *, login_name: str = "", token: TokenSource | None = None
+    server: ImapServer,
+    *,
+    login_name: str = "",
+    token: TokenSource | None = None,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> BaseMailBox:
     """Connect, log in and select the folder; raises ImapUnavailable with the reason.
     With `token` (auth "oauth2") the login is XOAUTH2 as `login_name`; a token the server
     rejects is refreshed once and the login tried again on a new connection."""
     where = _where(server)
     if token is None:
-        return _select(server, _login(server, _open(server), None, login_name))
+        return _select(server, _login(server, _open(server, timeout), None, login_name))
     try:
         access = token(None)
         try:
-            mailbox = _login(server, _open(server), access, login_name)
+            mailbox = _login(server, _open(server, timeout), access, login_name)
         except _Rejected:
             log.info("%s: the OAuth2 access token was rejected; getting a new one", where)
             fresh = token(access)
-            mailbox = _login(server, _open(server), fresh, login_name)
+            mailbox = _login(server, _open(server, timeout), fresh, login_name)
     except _Rejected as exc:
-        raise ImapUnavailable(f"{where}: login failed: {exc}") from None
+        raise ImapUnavailable(f"{where}: login failed: {exc}", "login") from None
     except NeedsReauthorization as exc:
         raise ImapUnavailable(
-            f"{where}: the inbox needs OAuth2 re-authorisation by an admin: {exc}"
+            f"{where}: the inbox needs OAuth2 re-authorisation by an admin: {exc}", "login"
         ) from None
     except TokenUnavailable as exc:
-        raise ImapUnavailable(f"{where}: no OAuth2 access token: {exc}") from None
+        raise ImapUnavailable(f"{where}: no OAuth2 access token: {exc}", "login") from None
     return _select(server, mailbox)
 
 
@@ -141,7 +150,7 @@ class _Rejected(Exception):
     """The server refused the login (a wrong password, a revoked token)."""
 
 
-def _open(server: ImapServer) -> BaseMailBox:
+def _open(server: ImapServer, timeout: float) -> BaseMailBox:
     where = _where(server)
     try:
         mailbox: BaseMailBox
@@ -149,7 +158,7 @@ def _open(server: ImapServer) -> BaseMailBox:
             mailbox = MailBox(
                 server.host,
                 server.port,
-                timeout=TIMEOUT_SECONDS,
+                timeout=timeout,
                 ssl_context=ssl.create_default_context(),
             )
         elif server.security == "starttls":
@@ -158,11 +167,11 @@ def _open(server: ImapServer) -> BaseMailBox:
             mailbox = MailBoxStartTls(
                 server.host,
                 server.port,
-                timeout=TIMEOUT_SECONDS,
+                timeout=timeout,
                 ssl_context=ssl.create_default_context(),
             )
         else:
-            mailbox = MailBoxUnencrypted(server.host, server.port, timeout=TIMEOUT_SECONDS)
+            mailbox = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
     except NETWORK_ERRORS as exc:
         raise ImapUnavailable(f"{where}: cannot connect: {_reason(exc)}") from None
     return mailbox
@@ -187,7 +196,7 @@ def _login(
         _close(mailbox)
         if access_token is not None and _refused(exc):
             raise _Rejected(_reason(exc)) from None
-        raise ImapUnavailable(f"{where}: login failed: {_reason(exc)}") from None
+        raise ImapUnavailable(f"{where}: login failed: {_reason(exc)}", "login") from None
     return mailbox
 
 
@@ -203,7 +212,7 @@ def _select(server: ImapServer, mailbox: BaseMailBox) -> BaseMailBox:
     except NETWORK_ERRORS as exc:
         _logout(mailbox)
         raise ImapUnavailable(
-            f"{where}: cannot open folder {server.folder!r}: {_reason(exc)}"
+            f"{where}: cannot open folder {server.folder!r}: {_reason(exc)}", "folder"
         ) from None
     return mailbox
 

@@ -18,7 +18,7 @@ from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import ParsedEmail
 from frontdesk.db.rows import read, read_scalar, table_of
 from frontdesk.domain.tx import Tx
-from frontdesk.models import OPEN_STATUSES, Message, Ticket, TicketParticipant
+from frontdesk.models import OPEN_STATUSES, Inbox, Message, Ticket, TicketParticipant
 
 # Our Message-IDs look like <fd.981.Kx3vQ2aB@example.com>: message 981 of the ticket whose
 # token is Kx3vQ2aB. The token alone identifies the ticket; the number keeps ids unique.
@@ -109,8 +109,15 @@ def find_thread(
 _TICKETS = table_of(Ticket)
 _MESSAGES = table_of(Message)
 _PARTICIPANTS = table_of(TicketParticipant)
+_INBOXES = table_of(Inbox)
+# A token names one ticket of this inbox, or of the web form, whose replies go out by
+# email through any email inbox (channels/webform).
 _BY_TOKEN = select(_TICKETS.c.id).where(
-    _TICKETS.c.token == bindparam("token"), _TICKETS.c.inbox_id == bindparam("inbox_id")
+    _TICKETS.c.token == bindparam("token"),
+    or_(
+        _TICKETS.c.inbox_id == bindparam("inbox_id"),
+        _TICKETS.c.inbox_id.in_(select(_INBOXES.c.id).where(_INBOXES.c.kind == "webform")),
+    ),
 )
 _BY_REFERENCE = (
     select(_MESSAGES.c.ticket_id)

@@ -1,9 +1,14 @@
 """The web form channel: the portal's "submit a request" form.
 
 A submission enters through the one inbound pipeline, `receive()`, like every channel's
-message; the sender is identified by the email address they typed. Replies are not pushed
-anywhere by this channel: the customer reads them in the portal (signing in by a link sent
-to that address).
+message; the sender is identified by the email address they typed.
+
+The form has no mailbox of its own, so an agent's public reply is relayed by email: the
+delivery job (domain/delivery.py) hands it to an email inbox that can send (the one the
+config names, else the first active one), with a link to the request in the portal. The
+mail carries that ticket's reply token and Message-ID, so the customer's answer threads
+back onto the same ticket (channels/email/threading.py accepts a token of a web form
+ticket in any email inbox). See docs/channels/webform.md.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from html import escape
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from frontdesk.channels.base import (
     DeliveryFailed,
@@ -24,6 +31,8 @@ from frontdesk.channels.base import (
     InboundMessage,
     OutboundMessage,
     Sender,
+    adapter_class,
+    validate_config,
 )
 from frontdesk.config import Settings
 from frontdesk.domain.actors import SYSTEM
@@ -39,9 +48,14 @@ DEFAULT_NAME = "Web form"
 
 
 class WebFormConfig(BaseModel):
-    """Nothing to configure yet: the form lives in the portal of this server."""
+    """The form lives in the portal of this server; replies go out by email."""
 
     model_config = ConfigDict(extra="forbid")
+
+    # Off: replies are only read in the portal.
+    reply_by_email: bool = True
+    # The email inbox that sends the replies; unset: the first active one that can send.
+    mail_inbox_id: int | None = None
 
 
 class WebFormChannel:
@@ -53,10 +67,47 @@ class WebFormChannel:
 
     @classmethod
     def delivers(cls, config: BaseModel) -> bool:
-        return False  # the customer reads replies in the portal
+        assert isinstance(config, WebFormConfig)
+        return config.reply_by_email
 
     def send(self, config: BaseModel, message: OutboundMessage) -> DeliveryReceipt:
-        raise DeliveryFailed("the web form channel does not send replies", permanent=True)
+        # The delivery job relays web form replies through an email inbox (relay_by_email).
+        raise DeliveryFailed("web form replies are relayed by email", permanent=True)
+
+
+def relay_by_email(
+    session: Session,
+    config: BaseModel,
+    message: OutboundMessage,
+    *,
+    portal_url: str,
+    desk_name: str,
+) -> tuple[str, BaseModel, OutboundMessage]:
+    """The channel kind, config and message that carry a web form reply by email: the
+    reply with a link to the request in the portal appended."""
+    assert isinstance(config, WebFormConfig)
+    query = select(Inbox).where(Inbox.kind == "email", Inbox.is_active.is_(True))
+    if config.mail_inbox_id is not None:
+        query = query.where(Inbox.id == config.mail_inbox_id)
+    for inbox in session.scalars(query.order_by(Inbox.id)):
+        mail_config = validate_config("email", inbox.config)
+        if adapter_class("email").delivers(mail_config):
+            break
+    else:
+        raise DeliveryFailed(
+            "no active email inbox can send mail: the customer reads this reply in the portal",
+            permanent=True,
+        )
+    link = f"{portal_url.rstrip('/')}/portal/tickets/{message.ticket_id}"
+    footer = f"{desk_name}: read and answer request #{message.ticket_id} at {link}"
+    html = message.html
+    if html is not None:
+        html += f'<p>{escape(desk_name)}: <a href="{escape(link)}">#{message.ticket_id}</a></p>'
+    return (
+        "email",
+        mail_config,
+        replace(message, text=f"{message.text}\n\n-- \n{footer}\n", html=html),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Administration: agents, teams and inboxes (admins only)."""
+"""Administration: agents, teams, inboxes, canned replies and general settings (admins
+only)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from frontdesk.channels.email.oauth2 import refused_grants
 from frontdesk.domain import agents, canned, inboxes
 from frontdesk.domain.canned import canned_replies
 from frontdesk.domain.errors import PermissionDenied
+from frontdesk.domain.settings import time_zones, update_general_settings
 from frontdesk.domain.workspace import directory
 from frontdesk.models import ROLES, Inbox
+from frontdesk.web.i18n import LANGUAGES
 from frontdesk.web.pages import Viewer, fd_of, redirect, render
 from frontdesk.web.routes.common import AgentViewer
 
@@ -140,3 +143,40 @@ def delete_canned(request: Request, reply_id: int, who: AgentViewer) -> Redirect
     with fd_of(request).transaction() as tx:
         canned.delete_canned(tx, actor, reply_id)
     return redirect("/admin#canned")
+
+
+@router.get("/settings", response_model=None)
+def settings_page(request: Request, who: AgentViewer, saved: bool = False) -> HTMLResponse:
+    _admin(who)
+    return render(
+        request,
+        "admin/settings.html",
+        viewer=who,
+        section="admin",
+        zones=time_zones(),
+        saved=saved,
+    )
+
+
+@router.post("/settings", response_model=None)
+def save_settings(
+    request: Request,
+    who: AgentViewer,
+    desk_name: Annotated[str, Form(max_length=100)],
+    default_language: Annotated[str, Form(max_length=16)],
+    default_time_zone: Annotated[str, Form(max_length=64)],
+    portal_enabled: Annotated[bool, Form()] = False,
+    satisfaction_enabled: Annotated[bool, Form()] = False,
+) -> RedirectResponse:
+    actor = _admin(who).actor
+    assert actor is not None
+    changes = {
+        "desk_name": desk_name,
+        "default_language": default_language,
+        "default_time_zone": default_time_zone,
+        "portal_enabled": portal_enabled,
+        "satisfaction_enabled": satisfaction_enabled,
+    }
+    with fd_of(request).transaction() as tx:
+        update_general_settings(tx, actor, changes, languages=LANGUAGES)
+    return redirect("/admin/settings?saved=1")

@@ -67,10 +67,12 @@ async def login(
         )
     fd = fd_of(request)
 
-    def check() -> tuple[int, str, list[str]] | None:
+    def check() -> tuple[int, str, str | None, list[str], str | None] | None:
         with fd.read() as session:
             agent = authenticate_password(session, email, password)
-            return (agent.id, agent.name, list(agent.languages)) if agent else None
+            if agent is None:
+                return None
+            return agent.id, agent.name, agent.ui_language, list(agent.languages), agent.time_zone
 
     found = await run_in_threadpool(check)
     if found is None:
@@ -85,12 +87,18 @@ async def login(
             error=_("Wrong email or password."),
         )
     limiter.succeeded(keys[0])
-    # A language chosen before signing in wins; else the first UI language the agent speaks.
-    spoken = [code for code in found[2] if code in LANGUAGES]
-    lang = request.session.get("lang") or (spoken[0] if spoken else None)
+    # The language of the agent's profile wins; else one chosen before signing in; else
+    # the first UI language the agent speaks.
+    chosen = found[2] if found[2] in LANGUAGES else None
+    spoken = [code for code in found[3] if code in LANGUAGES]
+    lang = chosen or request.session.get("lang") or (spoken[0] if spoken else None)
     request.session.clear()
     request.session.update(
-        {"agent_id": found[0], "csrf": secrets.token_urlsafe(24), "viewer": {"name": found[1]}}
+        {
+            "agent_id": found[0],
+            "csrf": secrets.token_urlsafe(24),
+            "viewer": {"name": found[1], "tz": found[4]},
+        }
     )
     if lang:
         request.session["lang"] = lang

@@ -12,16 +12,33 @@ from starlette.concurrency import run_in_threadpool
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.channels.webform import RateLimit, Submission, submit
 from frontdesk.domain import tickets
+from frontdesk.domain.errors import NotFound
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.portal import contact_for_signin_token, request_signin_link
+from frontdesk.domain.satisfaction import rating_of
 from frontdesk.domain.ticket_list import TicketFilter, list_tickets
 from frontdesk.domain.workspace import ticket_story
 from frontdesk.web.i18n import LANGUAGES, translations
-from frontdesk.web.pages import Viewer, fd_of, language_of, redirect, render, viewer
+from frontdesk.web.pages import (
+    Viewer,
+    fd_of,
+    language_of,
+    redirect,
+    render,
+    site_settings,
+    viewer,
+)
 from frontdesk.web.routes.common import CustomerViewer
 from frontdesk.web.routes.ticket import _files
 
-router = APIRouter(prefix="/portal", include_in_schema=False)
+
+async def _portal_on(request: Request) -> None:
+    """An admin may turn the portal off (General settings): then it is not here."""
+    if not (await run_in_threadpool(site_settings, request)).portal_enabled:
+        raise NotFound("the customer portal is turned off")
+
+
+router = APIRouter(prefix="/portal", include_in_schema=False, dependencies=[Depends(_portal_on)])
 # The web form and the sign-in link form, per client address.
 form_limit = RateLimit(max_per_window=5, window_seconds=600)
 HONEYPOT = "website"  # hidden from people; bots fill in every field
@@ -170,7 +187,14 @@ def my_ticket(request: Request, ticket_id: int, who: CustomerViewer) -> HTMLResp
     assert who.actor is not None
     with fd_of(request).reading() as tx:
         story = ticket_story(tx, who.actor, ticket_id)
-        return render(request, "portal/ticket.html", viewer=who, story=story, ticket=story.ticket)
+        return render(
+            request,
+            "portal/ticket.html",
+            viewer=who,
+            story=story,
+            ticket=story.ticket,
+            rating=rating_of(tx.session, ticket_id),
+        )
 
 
 @router.post("/tickets/{ticket_id}/reply", response_model=None)

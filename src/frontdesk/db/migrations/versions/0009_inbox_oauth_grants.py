@@ -1,7 +1,7 @@
 """Email inboxes: the shared state of each inbox's OAuth2 grant (XOAUTH2)
 
-Revision ID: 0010_inbox_oauth_grants
-Revises: 0006_chat_channel
+Revision ID: 0009_inbox_oauth_grants
+Revises: 0007_settings_satisfaction
 Create Date: 2026-11-22 19:40:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import frontdesk.db.base
 
-revision: str = "0010_inbox_oauth_grants"
-down_revision: str | None = "0006_chat_channel"
+revision: str = "0009_inbox_oauth_grants"
+down_revision: str | None = "0007_settings_satisfaction"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
