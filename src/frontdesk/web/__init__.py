@@ -19,10 +19,19 @@ from starlette.responses import Response
 from frontdesk.domain.errors import DomainError
 from frontdesk.web.i18n import translations
 from frontdesk.web.pages import SignInRequired, hx_redirect, language_of, render
-from frontdesk.web.routes import admin, auth, contacts, inbox, portal, ticket
+from frontdesk.web.routes import admin, auth, contacts, inbox, kb, kb_public, portal, ticket
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (auth.router, inbox.router, ticket.router, contacts.router, admin.router, portal.router)
+ROUTERS = (
+    auth.router,
+    inbox.router,
+    ticket.router,
+    contacts.router,
+    admin.router,
+    portal.router,
+    kb.router,
+    kb_public.router,
+)
 
 
 def install(app: FastAPI) -> None:

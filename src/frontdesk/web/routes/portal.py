@@ -19,6 +19,7 @@ from frontdesk.domain.workspace import ticket_story
 from frontdesk.web.i18n import LANGUAGES, translations
 from frontdesk.web.pages import Viewer, fd_of, language_of, redirect, render, viewer
 from frontdesk.web.routes.common import CustomerViewer
+from frontdesk.web.routes.kb_public import finish_visit
 from frontdesk.web.routes.ticket import _files
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -79,6 +80,7 @@ async def submit_request(
     def store() -> int:
         with fd.transaction() as tx:
             received = submit(tx, Submission(name, email, subject, message, tuple(files), lang))
+            finish_visit(tx, request)
             return received.ticket.id
 
     number = await run_in_threadpool(store)
