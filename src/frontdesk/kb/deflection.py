@@ -85,14 +85,14 @@ class Report:
 def report(
     session: Session, actor: Actor, since: datetime, until: datetime, language: str = "en"
 ) -> Report:
-    """Visits whose first suggestion fell in [since, until), counted as defined above."""
+    """Visits whose first suggestion fell in [since, until], counted as defined above."""
     actor.require_agent("admin")
     event = KbSuggestionEvent
     first_shown = (
         select(event.visit)
         .where(event.kind == "shown")
         .group_by(event.visit)
-        .having(func.min(event.created_at) >= since, func.min(event.created_at) < until)
+        .having(func.min(event.created_at) >= since, func.min(event.created_at) <= until)
     ).subquery()
     submitted = select(event.visit).where(event.kind == "submitted").scalar_subquery()
     in_period = event.visit.in_(select(first_shown.c.visit))
