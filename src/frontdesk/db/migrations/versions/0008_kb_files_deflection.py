@@ -1,4 +1,5 @@
-"""Knowledge base: files on articles, and the portal's suggestion events (deflection)
+"""Knowledge base: files on articles, and the portal's suggestion events (deflection);
+PostgreSQL's search index is rebuilt with word pairs for phrases
 
 Revision ID: 0008_kb_files_deflection
 Revises: 0006_chat_channel
@@ -64,6 +65,12 @@ def upgrade() -> None:
     with op.batch_alter_table("kb_suggestion_events", schema=None) as batch_op:
         batch_op.create_index("ix_kb_suggestion_events_created", ["created_at"], unique=False)
         batch_op.create_index("ix_kb_suggestion_events_visit", ["visit", "kind"], unique=False)
+
+    if op.get_bind().dialect.name == "postgresql":
+        # Phrases are now found through word-pair lexemes (search/backends.py), which
+        # documents indexed before lack: the background indexer builds the index again.
+        op.execute("DELETE FROM search_documents")
+        op.execute("DELETE FROM search_state")
 
 
 def downgrade() -> None:
