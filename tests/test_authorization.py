@@ -33,6 +33,7 @@ from frontdesk.domain.password_reset import issue_reset_token
 from frontdesk.domain.portal import issue_signin_token
 from frontdesk.domain.satisfaction import issue_rating_token
 from frontdesk.kb import articles as kb_articles
+from frontdesk.kb import files as kb_files
 from frontdesk.web.routes import portal
 from tests.conftest import ApiClient, Member, World
 
@@ -185,6 +186,10 @@ PUT    /api/v1/kb/articles/{article_id}/translations/{language} 200 200   200   
 POST   /api/v1/kb/articles/{article_id}/translations/{language}/publish 200 200 200 403 403   403   401
 POST   /api/v1/kb/articles/{article_id}/translations/{language}/unpublish 200 200 200 403 403 403   401
 GET    /api/v1/kb/articles/{article_id}/translations/{language}/versions 200 200 200 200 403 403  401
+POST   /api/v1/kb/articles/{article_id}/translations/{language}/versions/{number}/restore 200 200 200 403 403 403 401
+GET    /api/v1/kb/articles/{article_id}/files                 200   200   200   200   403   403   401
+POST   /api/v1/kb/articles/{article_id}/files                 201   201   201   403   403   403   401
+GET    /api/v1/kb/deflection                                  200   403   403   403   403   403   401
 # search: each finds only what they may see; suggestions are for anyone typing a request
 GET    /api/v1/search                                         200   200   200   200   200   200   401
 GET    /api/v1/tickets/{ticket_id}/article-suggestions        200   200   404   200   403   403   401
@@ -198,6 +203,10 @@ GET    /help/{lang}/categories/{ref}                          200   200   200   
 GET    /help/{lang}/articles/{ref}                            200   200   200   200   200   200   200
 POST   /help/{lang}/articles/{ref}/vote                       303   303   303   303   303   303   303
 GET    /help/{lang}/search                                    200   200   200   200   200   200   200
+# a file of a public, published article is public; suggestions beside the request form
+GET    /help/files/{file_id}/{name}                           200   200   200   200   200   200   200
+GET    /portal/suggestions                                    200   200   200   200   200   200   200
+GET    /portal/suggestions/{article_id}                       303   303   303   303   303   303   303
 # open to everyone
 GET    /healthz                                               200   200   200   200   200   200   200
 GET    /metrics                                               200   200   200   200   200   200   200
@@ -258,6 +267,21 @@ POST   /admin/settings                                        303   403   403   
 GET    /admin/inboxes/{inbox_id}                              200   403   403   403   303   303   303
 POST   /admin/inboxes/{inbox_id}                              303   403   403   403   303   303   403
 POST   /admin/inboxes/{inbox_id}/test                         200   403   403   403   303   303   403
+# the knowledge base editor (light agents read; deflection counts for admins)
+GET    /kb                                                    200   200   200   200   303   303   303
+POST   /kb/categories                                         303   303   303   403   303   303   403
+POST   /kb/categories/{category_id}                           303   303   303   403   303   303   403
+POST   /kb/sections                                           303   303   303   403   303   303   403
+POST   /kb/sections/{section_id}                              303   303   303   403   303   303   403
+POST   /kb/articles                                           303   303   303   403   303   303   403
+GET    /kb/articles/{article_id}/translations/{language}      200   200   200   200   303   303   303
+POST   /kb/articles/{article_id}/translations/{language}      303   303   303   403   303   303   403
+POST   /kb/articles/{article_id}/translations/{language}/unpublish 303 303 303 403 303  303   403
+POST   /kb/articles/{article_id}/translations/{language}/versions/{number}/restore 303 303 303 403 303 303 403
+POST   /kb/articles/{article_id}/settings                     303   303   303   403   303   303   403
+POST   /kb/articles/{article_id}/files                        303   303   303   403   303   303   403
+POST   /kb/preview                                            200   200   200   200   303   303   403
+GET    /kb/deflection                                         200   403   403   403   303   303   303
 """  # noqa: E501 (a table is easier to check when it is wide)
 
 # The table's columns, in order.
@@ -270,6 +294,7 @@ MEMBERS = (
     "other_customer",
     "anonymous",
 )
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # the signature is what the store checks
 WEBSOCKETS = {"/api/v1/events", "/chat/{inbox_id}/socket"}  # tested on their own, below
 PASSWORD = "a long enough password"
 
@@ -809,6 +834,57 @@ class Place:
             ("GET", "/help/{lang}/articles/{ref}"): Call(page),
             ("POST", "/help/{lang}/articles/{ref}/vote"): Call(page, form={"helpful": "yes"}),
             ("GET", "/help/{lang}/search"): Call({"lang": "en"}, query={"q": "lost"}),
+            ("POST", prefix + "/versions/{number}/restore"): Call({**en, "number": 1}, {}),
+            ("GET", "/api/v1/kb/articles/{article_id}/files"): Call(article),
+            ("POST", "/api/v1/kb/articles/{article_id}/files"): Call(
+                article, more={"files": {"file": ("note.txt", b"Kept a month.", "text/plain")}}
+            ),
+            ("GET", "/api/v1/kb/deflection"): Call(),
+            ("GET", "/help/files/{file_id}/{name}"): Call(
+                {"file_id": kb["file"], "name": "map.png"}
+            ),
+            ("GET", "/portal/suggestions"): Call(query={"subject": "lost property"}),
+            ("GET", "/portal/suggestions/{article_id}"): Call(article, query={"lang": "en"}),
+            **self.kb_editor_calls(m),
+        }
+
+    def kb_editor_calls(self, m: str) -> dict[tuple[str, str], Call]:
+        kb = self.kb()
+        article = {"article_id": kb["article"]}
+        en = {**article, "language": "en"}
+        page = "/kb/articles/{article_id}/translations/{language}"
+        draft = {"title": "Lost property", "body": f"We keep them a month ({m}).", "action": "save"}
+        return {
+            ("GET", "/kb"): Call(),
+            ("POST", "/kb/categories"): Call(data={"name_en": f"Web shop {m}"}),
+            ("POST", "/kb/categories/{category_id}"): Call(
+                {"category_id": kb["category"]}, data={"name_en": "Lost", "name_el": "Χαμένα"}
+            ),
+            ("POST", "/kb/sections"): Call(
+                data={"category_id": str(kb["category"]), "name_lv": f"Sadaļa {m}"}
+            ),
+            ("POST", "/kb/sections/{section_id}"): Call(
+                {"section_id": kb["section"]}, data={"name_en": "Things"}
+            ),
+            ("POST", "/kb/articles"): Call(
+                data={"section_id": str(kb["section"]), "language": "hy", "title": f"Կորած {m}"}
+            ),
+            ("GET", page): Call(en),
+            ("POST", page): Call(en, data=draft),
+            ("POST", page + "/unpublish"): Call(
+                {"article_id": self.fresh_article(), "language": "en"}, data={}
+            ),
+            ("POST", page + "/versions/{number}/restore"): Call({**en, "number": 1}, data={}),
+            ("POST", "/kb/articles/{article_id}/settings"): Call(
+                article, data={"visibility": "public", "section_id": str(kb["section"])}
+            ),
+            ("POST", "/kb/articles/{article_id}/files"): Call(
+                article,
+                data={"back": "en"},
+                more={"files": {"file": ("note.txt", b"Kept a month.", "text/plain")}},
+            ),
+            ("POST", "/kb/preview"): Call(data={"body": "**Γειά σας**"}),
+            ("GET", "/kb/deflection"): Call(),
         }
 
     def kb(self) -> dict[str, int]:
@@ -824,7 +900,13 @@ class Place:
                     kb_articles.Draft("Lost property", "We keep found things for a month."),
                     publish=True,
                 )
-            self.kb_ids = {"category": category.id, "section": section.id, "article": article.id}
+                picture = kb_files.upload(tx, SYSTEM, article.id, "map.png", PNG)
+            self.kb_ids = {
+                "category": category.id,
+                "section": section.id,
+                "article": article.id,
+                "file": picture.id,
+            }
         return self.kb_ids
 
     def fresh_article(self) -> int:

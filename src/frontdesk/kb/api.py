@@ -3,15 +3,16 @@ portal's request form, and /api/v1/search for everything."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, UploadFile
 from sqlalchemy import select
 
-from frontdesk.api.deps import FD, AnyActor, AnyAgent, FullAgent, current_actor
+from frontdesk.api.deps import FD, Admin, AnyActor, AnyAgent, FullAgent, current_actor
 from frontdesk.domain import tickets
 from frontdesk.domain.actors import Actor
-from frontdesk.kb import articles, reading
+from frontdesk.kb import articles, deflection, files, reading
 from frontdesk.kb.schemas import (
     ArticleIn,
     ArticleOut,
@@ -19,6 +20,8 @@ from frontdesk.kb.schemas import (
     CategoryIn,
     CategoryOut,
     CategoryPatch,
+    DeflectionOut,
+    FileOut,
     HitOut,
     SearchOut,
     SectionIn,
@@ -158,6 +161,59 @@ def versions(article_id: int, language: str, actor: AnyAgent, fd: FD) -> list[Ve
     with fd.reading() as tx:
         articles.get_article(tx, article_id)
         return [VersionOut.of(v) for v in articles.versions(tx, article_id, language)]
+
+
+@router.post(
+    "/kb/articles/{article_id}/translations/{language}/versions/{number}/restore",
+    response_model=TranslationOut,
+)
+def restore(
+    article_id: int, language: str, number: int, actor: FullAgent, fd: FD
+) -> TranslationOut:
+    """Make version `number` the draft again (saved as a new version; publish to show it)."""
+    with fd.transaction() as tx:
+        translation = articles.restore_version(tx, actor, article_id, language, number)
+        return TranslationOut.of(translation)
+
+
+@router.get("/kb/articles/{article_id}/files", response_model=list[FileOut])
+def list_files(article_id: int, actor: AnyAgent, fd: FD) -> list[FileOut]:
+    with fd.reading() as tx:
+        articles.get_article(tx, article_id)
+        return [FileOut.of(f) for f in files.files_of(tx.session, article_id)]
+
+
+@router.post("/kb/articles/{article_id}/files", status_code=201, response_model=FileOut)
+async def upload_file(article_id: int, file: UploadFile, actor: FullAgent, fd: FD) -> FileOut:
+    """An image or document for the article: PNG, JPEG, GIF, WebP, PDF or plain text, up
+    to 5 MB. The answer carries the Markdown that shows it."""
+    data = await file.read(files.MAX_FILE_BYTES + 1)
+    with fd.transaction() as tx:
+        return FileOut.of(files.upload(tx, actor, article_id, file.filename or "", data))
+
+
+@router.get("/kb/deflection", response_model=DeflectionOut)
+def deflection_counts(
+    actor: Admin,
+    fd: FD,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    lang: Language = None,
+) -> DeflectionOut:
+    """Visits of the portal's request form with suggestions, and how many were deflected
+    (a suggested article opened, no request sent), in total and per article. The period
+    defaults to the last 30 days."""
+    end = _aware(until) or fd.clock.now()
+    start = _aware(since) or end - timedelta(days=30)
+    with fd.read() as session:
+        found = deflection.report(session, actor, start, end, lang or "en")
+    return DeflectionOut.of(found)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 @router.get("/kb/suggestions", response_model=SearchOut)

@@ -288,6 +288,25 @@ def versions(tx: Tx, article_id: int, language: str) -> list[KbVersion]:
     )
 
 
+def restore_version(
+    tx: Tx, actor: Actor, article_id: int, language: str, number: int
+) -> KbTranslation:
+    """Make an earlier version the working draft again, as a new version: the history
+    keeps every state, and readers see nothing until it is published."""
+    old = next((v for v in versions(tx, article_id, language) if v.number == number), None)
+    if old is None:
+        raise NotFound(f"version {number} not found")
+    translation = save_translation(tx, actor, article_id, language, Draft(old.title, old.body))
+    tx.audit(
+        actor,
+        "kb.translation.restored",
+        "kb_translation",
+        translation,
+        {"restored_version": [None, number]},
+    )
+    return translation
+
+
 def _translation(tx: Tx, article_id: int, language: str) -> KbTranslation | None:
     return tx.session.scalar(
         select(KbTranslation).where(

@@ -5,19 +5,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import nh3
 from markdown_it import MarkdownIt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from frontdesk.domain.text import sanitize_html
+from frontdesk.kb.files import URL_PREFIX
 from frontdesk.models import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion
 
 # Raw HTML in Markdown is not rendered: an article's body cannot carry a script.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+_LINK_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
+    """An image shows only a file of the knowledge base: nothing from another site (no
+    tracking pixel, no mixed content) and no data: URL."""
+    if tag == "img" and attribute == "src" and not value.startswith(URL_PREFIX):
+        return None
+    return value
+
+
 def render_markdown(body: str) -> str:
-    return sanitize_html(_markdown.render(body))
+    """Markdown to HTML that is safe to show anywhere: the help center, the editor's
+    preview. Raw HTML is escaped by the parser, then nh3 keeps only harmless tags."""
+    return str(
+        nh3.clean(
+            _markdown.render(body),
+            url_schemes=_LINK_SCHEMES,
+            attribute_filter=_only_own_images,
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
 
 
 @dataclass(frozen=True)

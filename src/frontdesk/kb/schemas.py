@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.models import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion
+from frontdesk.kb import deflection, files
+from frontdesk.models import KbArticle, KbCategory, KbFile, KbSection, KbTranslation, KbVersion
 
 
 class Input(BaseModel):
@@ -175,3 +176,67 @@ class HitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     items: list[HitOut]
+
+
+class FileOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+    markdown: str = Field(description="What to paste into the article: an image or a link")
+
+    @classmethod
+    def of(cls, f: KbFile) -> FileOut:
+        return cls(
+            id=f.id,
+            filename=f.filename,
+            content_type=f.content_type,
+            size=f.size,
+            url=files.url_of(f),
+            markdown=files.markdown_of(f),
+        )
+
+
+class CountsOut(BaseModel):
+    shown: int = Field(description="visits of the request form where suggestions appeared")
+    opened: int = Field(description="... where the customer opened a suggested article")
+    submitted: int = Field(description="... where the customer still sent the request")
+    deflected: int = Field(description="opened a suggestion and sent no request")
+
+    @classmethod
+    def of(cls, c: deflection.Counts) -> CountsOut:
+        return cls(shown=c.shown, opened=c.opened, submitted=c.submitted, deflected=c.deflected)
+
+
+class ArticleCountsOut(BaseModel):
+    article_id: int
+    title: str
+    shown: int
+    opened: int
+    deflected: int
+
+
+class DeflectionOut(BaseModel):
+    since: datetime
+    until: datetime
+    total: CountsOut
+    articles: list[ArticleCountsOut]
+
+    @classmethod
+    def of(cls, r: deflection.Report) -> DeflectionOut:
+        return cls(
+            since=r.since,
+            until=r.until,
+            total=CountsOut.of(r.total),
+            articles=[
+                ArticleCountsOut(
+                    article_id=a.article_id,
+                    title=a.title,
+                    shown=a.counts.shown,
+                    opened=a.counts.opened,
+                    deflected=a.counts.deflected,
+                )
+                for a in r.articles
+            ],
+        )

@@ -8,7 +8,16 @@ from frontdesk.models.contacts import Contact, ContactIdentity, Organization
 from frontdesk.models.followups import InboxFollowUpPolicy, Promise, TicketFollowUp
 from frontdesk.models.inboxes import Inbox, InboxOAuthGrant
 from frontdesk.models.jobs import Job
-from frontdesk.models.kb import KbArticle, KbCategory, KbSection, KbTranslation, KbVersion, KbVote
+from frontdesk.models.kb import (
+    KbArticle,
+    KbCategory,
+    KbFile,
+    KbSection,
+    KbSuggestionEvent,
+    KbTranslation,
+    KbVersion,
+    KbVote,
+)
 from frontdesk.models.routing import (
     AgentCapacity,
     AgentSkill,
@@ -57,7 +66,9 @@ __all__ = [
     "Job",
     "KbArticle",
     "KbCategory",
+    "KbFile",
     "KbSection",
+    "KbSuggestionEvent",
     "KbTranslation",
     "KbVersion",
     "KbVote",

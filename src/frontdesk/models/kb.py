@@ -119,3 +119,45 @@ class KbVote(Base):
     voter: Mapped[str] = mapped_column(String(64))
     helpful: Mapped[bool]
     created_at: Mapped[datetime]
+
+
+class KbFile(Base):
+    """An image or document attached to an article. The bytes live in the attachment
+    store under their SHA-256, so the same picture in ten articles is stored once."""
+
+    __tablename__ = "kb_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+
+
+SUGGESTION_EVENTS = ("shown", "opened", "submitted")
+
+
+class KbSuggestionEvent(Base):
+    """What happened on one visit of the portal's request form: articles suggested
+    ("shown"), a suggestion followed ("opened"), the request sent ("submitted").
+    Deflection is counted from these (docs/search.md)."""
+
+    __tablename__ = "kb_suggestion_events"
+    __table_args__ = (
+        Index("ix_kb_suggestion_events_visit", "visit", "kind"),
+        Index("ix_kb_suggestion_events_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A random key per visit of the form, kept in the visitor's signed session.
+    visit: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]

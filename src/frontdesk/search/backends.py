@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -166,6 +167,15 @@ def _lexeme(token: str) -> str:
 
 # Words and stems share one tsvector; words carry this mark so that the two never meet.
 WORD_MARK = "="
+# Each pair of neighbouring words is a lexeme too ("~tent is" at the position of "tent"),
+# so that a phrase is found through the index, not by re-reading every document that has
+# its words somewhere: `"a b c"` is `'~a b' <-> '~b c'`, exactly the same documents.
+PAIR_MARK = "~"
+# A tsvector holds at most 1 MB of lexemes; a huge text whose pairs do not all fit in
+# this much carries INCOMPLETE instead of the rest, and phrases are then checked word by
+# word in it.
+LEXEME_BYTES = 900_000
+INCOMPLETE = "~"
 
 
 class PostgresFullText:
@@ -174,16 +184,28 @@ class PostgresFullText:
 
     def tsvector(self, row: Terms) -> str:
         positions: dict[str, list[str]] = defaultdict(list)
+        pairs: list[tuple[str, str]] = []
         position = 0
         for weight, tokens in (("A", row.title), ("D", row.body)):
-            for token in tokens:
+            for index, token in enumerate(tokens):
                 position += 1
                 if position > MAX_POSITION:
                     break
                 mark = f"{position}{weight}"
                 positions[WORD_MARK + token.word].append(mark)
                 positions[token.stem].append(mark)
+                if index + 1 < len(tokens) and position < MAX_POSITION:
+                    pairs.append((f"{PAIR_MARK}{token.word} {tokens[index + 1].word}", mark))
             position += 1  # a phrase never runs from the title into the body
+        # Words and stems first: they must all fit; pairs take what room is left.
+        room = LEXEME_BYTES - sum(len(lexeme.encode()) for lexeme in positions)
+        for pair, mark in pairs:
+            if pair not in positions:
+                room -= len(pair.encode())
+                if room < 0:
+                    positions[INCOMPLETE] = ["1"]
+                    break
+            positions[pair].append(mark)
         return " ".join(f"{_lexeme(lex)}:{','.join(p)}" for lex, p in positions.items())
 
     def write(self, session: Session, rows: Sequence[Terms]) -> None:
@@ -213,9 +235,17 @@ class PostgresFullText:
                 options.append(_lexeme(WORD_MARK + term.prefix) + ":*")
             return "(" + " | ".join(options) + ")"
         if isinstance(term, Phrase):
-            return "(" + " <-> ".join(_lexeme(WORD_MARK + w) for w in term.words) + ")"
+            return self._phrase(term.words)
         assert isinstance(term, Prefix)
         return _lexeme(WORD_MARK + term.prefix) + ":*"
+
+    def _phrase(self, words: Sequence[str]) -> str:
+        if len(words) == 1:
+            return _lexeme(WORD_MARK + words[0])
+        pairs = " <-> ".join(_lexeme(f"{PAIR_MARK}{a} {b}") for a, b in pairwise(words))
+        by_words = " <-> ".join(_lexeme(WORD_MARK + w) for w in words)
+        # Only the rare documents too big for all their pairs are read word by word.
+        return f"(({pairs}) | ({_lexeme(INCOMPLETE)} & {by_words}))"
 
     def candidates(
         self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins

@@ -26,6 +26,8 @@ from frontdesk.web.routes import (
     chats,
     contacts,
     inbox,
+    kb,
+    kb_public,
     portal,
     profile,
     satisfaction,
@@ -44,6 +46,8 @@ ROUTERS = (
     portal.router,
     satisfaction.router,
     chats.router,
+    kb.router,
+    kb_public.router,
 )
 
 

@@ -29,6 +29,7 @@ from frontdesk.web.pages import (
     viewer,
 )
 from frontdesk.web.routes.common import CustomerViewer
+from frontdesk.web.routes.kb_public import finish_visit
 from frontdesk.web.routes.ticket import _files
 
 
@@ -96,6 +97,7 @@ async def submit_request(
     def store() -> int:
         with fd.transaction() as tx:
             received = submit(tx, Submission(name, email, subject, message, tuple(files), lang))
+            finish_visit(tx, request)
             return received.ticket.id
 
     number = await run_in_threadpool(store)

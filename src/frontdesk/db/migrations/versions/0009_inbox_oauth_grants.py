@@ -1,7 +1,7 @@
 """Email inboxes: the shared state of each inbox's OAuth2 grant (XOAUTH2)
 
 Revision ID: 0009_inbox_oauth_grants
-Revises: 0007_settings_satisfaction
+Revises: 0008_kb_files_deflection
 Create Date: 2026-11-22 19:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import frontdesk.db.base
 
 revision: str = "0009_inbox_oauth_grants"
-down_revision: str | None = "0007_settings_satisfaction"
+down_revision: str | None = "0008_kb_files_deflection"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
