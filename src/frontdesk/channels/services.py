@@ -29,6 +29,7 @@ SERVICES: list[str] = [
     "frontdesk.channels.email.imap:start_pollers",
     "frontdesk.channels.email.listener:start_listener",
     "frontdesk.search.background:start_indexer",
+    "frontdesk.checkpoints:start_checkpointer",
 ]
 
 
