@@ -51,6 +51,9 @@ def main_options(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # aiosmtpd logs every SMTP command of every session at INFO: more than the listener's
+    # own work per message. Our listener logs each message's outcome itself.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @app.command()

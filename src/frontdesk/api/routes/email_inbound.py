@@ -44,7 +44,13 @@ from starlette.concurrency import run_in_threadpool
 
 from frontdesk.api.deps import FD
 from frontdesk.channels.email.config import EmailInboxConfig
-from frontdesk.channels.email.intake import IngestResult, Outcome, UnknownInbox, ingest, load_config
+from frontdesk.channels.email.intake import (
+    IngestResult,
+    Outcome,
+    UnknownInbox,
+    ingest_async,
+    load_config,
+)
 from frontdesk.channels.email.listener import Mailbox, with_original_recipients
 from frontdesk.runtime import Frontdesk
 
@@ -194,7 +200,7 @@ async def _email_inbox(fd: Frontdesk, inbox_id: int) -> EmailInboxConfig:
 
 async def _ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     try:
-        return await run_in_threadpool(ingest, fd, inbox_id, raw)
+        return await ingest_async(fd, inbox_id, raw)
     except UnknownInbox:
         raise HTTPException(404, f"email inbox {inbox_id} not found") from None
     except Exception as exc:

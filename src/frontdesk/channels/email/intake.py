@@ -4,6 +4,7 @@ stored the message committed, so a source is acknowledged only for what is safe.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from email.message import Message as MimeMessage
@@ -85,13 +86,30 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     """Store one raw message on an email inbox. Raises UnknownInbox, or a database error
     (the caller answers "try again later"); anything about the message itself becomes an
     outcome with a reason."""
+    read = _read_for(fd, inbox_id, raw)
+    if isinstance(read, IngestResult):
+        return read
+    # Mail arriving at once (IMAP polls of several inboxes) shares transactions.
+    return fd.writes.call(partial(store_email, fd, inbox_id, *read))
+
+
+async def ingest_async(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
+    """`ingest()` for the event loop (SMTP sessions, webhook posts): the message is read in
+    a thread, and stored through the group-commit writer without a thread waiting on it."""
+    read = await asyncio.to_thread(_read_for, fd, inbox_id, raw)
+    if isinstance(read, IngestResult):
+        return read
+    return await fd.writes.run(partial(store_email, fd, inbox_id, *read))
+
+
+def _read_for(
+    fd: Frontdesk, inbox_id: int, raw: bytes
+) -> tuple[EmailInboxConfig, ReadEmail] | IngestResult:
     with fd.reading() as tx:
         config = load_config(tx, inbox_id)
     if len(raw) > config.max_message_bytes:
         return refuse_oversized(fd, inbox_id, config, raw)
-    email = read_email(raw, fd.storage)
-    # Mail arriving at once (SMTP sessions, webhook posts) shares transactions.
-    return fd.writes.call(partial(store_email, fd, inbox_id, config, email))
+    return config, read_email(raw, fd.storage)
 
 
 def store_email(

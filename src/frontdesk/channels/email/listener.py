@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from frontdesk.channels.email.config import EmailInboxConfig
-from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest
+from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest_async
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
 
@@ -215,7 +215,7 @@ class InboxHandler:
                 message = with_original_recipients(raw, box, rcpts)
                 outcome: IngestResult | BaseException
                 try:
-                    outcome = await asyncio.to_thread(ingest, self.fd, box.inbox_id, message)
+                    outcome = await ingest_async(self.fd, box.inbox_id, message)
                 except UnknownInbox as exc:
                     outcome = exc
                 except Exception as exc:
