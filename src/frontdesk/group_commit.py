@@ -153,7 +153,7 @@ class GroupCommit:
         except _RollBack:
             return False
         except Exception:
-            log.warning("a batch of %d failed; each runs alone", len(units), exc_info=True)
+            log.debug("a batch of %d failed; each runs alone", len(units), exc_info=True)
             return False
         self.fd.publish(batch.txs)
         for unit, result in zip(units, results, strict=True):
