@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,10 +36,13 @@ from sqlalchemy import select
 
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest_async
+from frontdesk.db.rows import read, table_of
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
+# How long inboxes read for one message may answer the next RCPT (see InboxHandler.recent).
+RECENT_SECONDS = 1.0
 
 Stop = Callable[[], None]
 
@@ -74,13 +78,18 @@ class Mailbox:
         )
 
 
+_INBOXES = table_of(Inbox)
+# Read for every message (at RCPT and DATA): a statement built once.
+_ACTIVE_EMAIL_INBOXES = (
+    select(_INBOXES.c.id, _INBOXES.c.config)
+    .where(_INBOXES.c.kind == "email", _INBOXES.c.is_active.is_(True))
+    .order_by(_INBOXES.c.id)
+)
+
+
 def active_mailboxes(fd: Frontdesk) -> list[Mailbox]:
     with fd.read() as session:
-        rows = session.execute(
-            select(Inbox.id, Inbox.config)
-            .where(Inbox.kind == "email", Inbox.is_active.is_(True))
-            .order_by(Inbox.id)
-        ).all()
+        rows = read(session, _ACTIVE_EMAIL_INBOXES, {})
     boxes = []
     for inbox_id, config in rows:
         try:
@@ -145,13 +154,21 @@ class InboxHandler:
         self.session_limit = DEFAULT_SESSION_LIMIT
         self._busy = 0
         self._idle = threading.Condition()
+        self._known: tuple[float, list[Mailbox]] = (0.0, [])
 
     def refresh(self) -> list[Mailbox]:
         """Read the inboxes (blocking) and remember the largest limit among them."""
         boxes = active_mailboxes(self.fd)
         if boxes:
             self.session_limit = max(box.max_message_bytes for box in boxes)
+        self._known = (time.monotonic(), boxes)
         return boxes
+
+    def recent(self) -> list[Mailbox] | None:
+        """The inboxes read less than a second ago, if they were: RCPT may go by them (an
+        MTA delivers in bursts), while DATA always reads them again."""
+        read_at, boxes = self._known
+        return boxes if time.monotonic() - read_at < RECENT_SECONDS else None
 
     async def handle_RCPT(
         self,
@@ -161,12 +178,15 @@ class InboxHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        try:
-            boxes = await asyncio.to_thread(self.refresh)
-        except Exception:
-            log.exception("could not read the email inboxes for RCPT TO %s", address)
-            return TRY_LATER
-        box = find_mailbox(boxes, address)
+        boxes = self.recent()
+        box = None if boxes is None else find_mailbox(boxes, address)
+        if box is None:  # not known a moment ago: perhaps new since
+            try:
+                boxes = await asyncio.to_thread(self.refresh)
+            except Exception:
+                log.exception("could not read the email inboxes for RCPT TO %s", address)
+                return TRY_LATER
+            box = find_mailbox(boxes, address)
         if box is None:
             log.info("refused mail for %s: no such mailbox", address)
             return NO_SUCH_MAILBOX
