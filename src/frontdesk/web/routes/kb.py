@@ -8,6 +8,7 @@ counts for admins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from frontdesk.domain.errors import DomainError, Invalid, PermissionDenied
+from frontdesk.domain.tx import Tx
 from frontdesk.kb import articles, deflection, files, reading
 from frontdesk.kb.articles import check_language
 from frontdesk.kb.reading import render_markdown
@@ -82,12 +84,24 @@ def overview(request: Request, who: AgentViewer) -> HTMLResponse:
         )
 
 
+async def _in_transaction(request: Request, action: Callable[[Tx], object]) -> None:
+    """Run a write in a worker thread: these routes are async to read their form, and the
+    event loop must not wait on the database."""
+    fd = fd_of(request)
+
+    def write() -> None:
+        with fd.transaction() as tx:
+            action(tx)
+
+    await run_in_threadpool(write)
+
+
 @router.post("/categories", response_model=None)
 async def add_category(request: Request, who: AgentViewer) -> HTMLResponse | RedirectResponse:
     assert who.actor is not None
     names = await _names(request)
-    with fd_of(request).transaction() as tx:
-        articles.create_category(tx, who.actor, names)
+    actor = who.actor
+    await _in_transaction(request, lambda tx: articles.create_category(tx, actor, names))
     return hx_redirect(request, "/kb")
 
 
@@ -97,8 +111,10 @@ async def edit_category(
 ) -> HTMLResponse | RedirectResponse:
     assert who.actor is not None
     names = await _names(request)
-    with fd_of(request).transaction() as tx:
-        articles.update_category(tx, who.actor, category_id, {"names": names})
+    actor = who.actor
+    await _in_transaction(
+        request, lambda tx: articles.update_category(tx, actor, category_id, {"names": names})
+    )
     return hx_redirect(request, "/kb")
 
 
@@ -108,8 +124,10 @@ async def add_section(
 ) -> HTMLResponse | RedirectResponse:
     assert who.actor is not None
     names = await _names(request)
-    with fd_of(request).transaction() as tx:
-        articles.create_section(tx, who.actor, category_id, names)
+    actor = who.actor
+    await _in_transaction(
+        request, lambda tx: articles.create_section(tx, actor, category_id, names)
+    )
     return hx_redirect(request, "/kb")
 
 
@@ -119,8 +137,10 @@ async def edit_section(
 ) -> HTMLResponse | RedirectResponse:
     assert who.actor is not None
     names = await _names(request)
-    with fd_of(request).transaction() as tx:
-        articles.update_section(tx, who.actor, section_id, {"names": names})
+    actor = who.actor
+    await _in_transaction(
+        request, lambda tx: articles.update_section(tx, actor, section_id, {"names": names})
+    )
     return hx_redirect(request, "/kb")
 
 
