@@ -397,3 +397,47 @@ def test_an_admin_edits_an_email_channel_and_an_empty_password_keeps_the_saved_o
     with fd.read() as session:
         assert session.get_one(Inbox, inbox).config["imap"] is None
     assert admin.get("/admin/inboxes/999999").status_code == 404
+
+
+def test_an_admin_sets_up_a_chat_channel_and_its_invitations_stay(fd: Frontdesk, app: Any) -> None:
+    make_desk(fd)
+    rule = {"name": "Pricing", "path_prefix": "/pricing", "message": {"en": "Questions?"}}
+    with fd.transaction() as tx:
+        inbox = create_inbox(
+            tx, SYSTEM, name="Chat", kind="chat", config={"invitations": [rule]}, team_id=None
+        ).id
+    admin, token = signed_in(app, "admin@example.com")
+    page = admin.get(f"/admin/inboxes/{inbox}").text
+    assert f'data-inbox="{inbox}"' in page  # the code to put on a site
+    form = {
+        "csrf_token": token,
+        "name": "Chat",
+        "allowed_origins": "https://shop.example.com\nhttps://help.example.org",
+        "color": "#aa3300",
+        "position": "left",
+        "greeting.hy": "Բարև, ինչո՞վ կարող ենք օգնել",
+        "greeting.ta": "வணக்கம்!",
+        "prechat.enabled": "true",
+        "prechat.require_email": "true",
+        "bot_answers_first": "true",
+    }
+    saved = admin.post(f"/admin/inboxes/{inbox}", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    with fd.read() as session:
+        config = session.get_one(Inbox, inbox).config
+    assert config["allowed_origins"] == ["https://shop.example.com", "https://help.example.org"]
+    assert (config["color"], config["position"], config["bot_answers_first"]) == (
+        "#aa3300",
+        "left",
+        True,
+    )
+    assert config["greeting"] == {"hy": "Բարև, ինչո՞վ կարող ենք օգնել", "ta": "வணக்கம்!"}
+    assert config["prechat"] == {"enabled": True, "ask_name": False, "require_email": True}
+    assert config["invitations"][0]["name"] == "Pricing"  # set through the API, kept
+    page = admin.get(f"/admin/inboxes/{inbox}").text
+    assert "Բարև, ինչո՞վ կարող ենք օգնել" in page and 'value="#aa3300"' in page
+
+    bad = admin.post(f"/admin/inboxes/{inbox}", data={**form, "allowed_origins": "not a site"})
+    assert bad.status_code == 422
+    with fd.read() as session:
+        assert session.get_one(Inbox, inbox).config["color"] == "#aa3300"

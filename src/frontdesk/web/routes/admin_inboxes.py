@@ -13,6 +13,7 @@ from frontdesk.channels.checks import CHECKABLE, Step, check_inbox
 from frontdesk.domain import inboxes
 from frontdesk.domain.errors import NotFound
 from frontdesk.models import Inbox
+from frontdesk.web.i18n import LANGUAGES
 from frontdesk.web.pages import Viewer, fd_of, redirect, render
 from frontdesk.web.routes.admin import _admin
 from frontdesk.web.routes.common import AgentViewer
@@ -43,6 +44,7 @@ def _page(
         securities=SECURITY,
         checkable=inbox.kind in CHECKABLE,
         steps=steps,
+        languages=LANGUAGES,
         **extra,
     )
 
@@ -108,6 +110,26 @@ def _config_from_form(
         return {"webhook_url": form.get("webhook_url") or None}
     if kind == "webform":
         return {"reply_by_email": form.get("reply_by_email") == "true"}
+    if kind == "chat":
+        # Invitations and the rest keep what the API set; the page edits the look, the
+        # origins, the pre-chat form and the bot.
+        return {
+            **saved,
+            "allowed_origins": form.get("allowed_origins", "").split(),
+            "color": form.get("color", saved.get("color", "#1f6feb")),
+            "position": form.get("position", saved.get("position", "right")),
+            "greeting": {
+                code: text
+                for code in LANGUAGES
+                if (text := form.get(f"greeting.{code}", "").strip())
+            },
+            "prechat": {
+                "enabled": form.get("prechat.enabled") == "true",
+                "ask_name": form.get("prechat.ask_name") == "true",
+                "require_email": form.get("prechat.require_email") == "true",
+            },
+            "bot_answers_first": form.get("bot_answers_first") == "true",
+        }
     return None
 
 
