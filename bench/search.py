@@ -317,20 +317,27 @@ def lag(
 
 def run(backend: str, args: argparse.Namespace, workdir: Path) -> None:
     rng = random.Random(7)
+    kept = args.data_dir is not None
+    marker = workdir / f"{backend}-{args.messages}.built"
+    reuse = kept and marker.exists()
+    cleanup = None
     if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'search.db'}"
-        cleanup = None
+        url = f"sqlite:///{workdir / f'search-{args.messages}.db'}"
     else:
-        name = f"frontdesk_bench_search_{int(time.time())}"
+        name = f"frontdesk_bench_search_{args.messages if kept else int(time.time())}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if not reuse:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
-        def cleanup() -> None:
+        def drop() -> None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+        cleanup = None if kept else drop
 
     try:
         migrate(url)
@@ -342,6 +349,18 @@ def run(backend: str, args: argparse.Namespace, workdir: Path) -> None:
         )
         fd = Frontdesk(settings)
         load = OtherLoad()
+        if reuse:
+            # A kept data set: its index was built by an earlier run; measure queries only.
+            print(f"\n[{backend}] reusing the {args.messages}-message data set in {workdir}")
+            batches = queries(vocabulary(), rng, fd, args.queries)
+            print_table(
+                f"[{backend}] query latency through search(), ms (target p95 < 50)",
+                ["query", "n", "p50", "p95", "p99", "hits", "floor p95"],
+                run_queries(fd, batches),
+            )
+            print(f"[{backend}] {load.note()}")
+            fd.close()
+            return
         started = time.perf_counter()
         vocab = seed(fd, args.messages, rng)
         seeded = time.perf_counter() - started
@@ -401,6 +420,8 @@ def run(backend: str, args: argparse.Namespace, workdir: Path) -> None:
         )
         print(f"[{backend}] {load.note()}")
         fd.close()
+        if kept:
+            marker.touch()
     finally:
         if cleanup is not None:
             cleanup()
@@ -414,6 +435,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--lag-messages", type=int, default=300)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the data set here (PostgreSQL: a database named by size) and, when it "
+        "was built before, measure queries only",
+    )
     args = parser.parse_args()
     import resource
 
@@ -425,8 +452,14 @@ def main() -> None:
         f"language detector ({', '.join(detector().languages)}): process peak RSS "
         f"{after / 1024:.0f} MB, of which the detector added {(after - before) / 1024:.0f} MB"
     )
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    if args.data_dir is not None:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        for backend in backends:
+            run(backend, args, args.data_dir)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
+        for backend in backends:
             run(backend, args, Path(tmp))
 
 

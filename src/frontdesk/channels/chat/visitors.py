@@ -4,10 +4,11 @@ one inbound pipeline, `domain.inbound.receive()`, stored once per client id."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from frontdesk.channels.chat.frames import (
     thread_key,
 )
 from frontdesk.channels.chat.tokens import UploadClaim
+from frontdesk.db.rows import first_object, get_row, write
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.contacts import IdentityRef, find_by_identity, resolve_sender
 from frontdesk.domain.errors import NotFound
@@ -79,10 +81,24 @@ class ChatRef:
 
 
 def chat_inbox(session: Session, inbox_id: int) -> tuple[Inbox, ChatInboxConfig]:
-    inbox = session.get(Inbox, inbox_id)
+    inbox = get_row(session, Inbox, inbox_id)
     if inbox is None or inbox.kind != "chat" or not inbox.is_active:
         raise NotFound(f"chat inbox {inbox_id} not found")
-    return inbox, ChatInboxConfig.model_validate(inbox.config)
+    return inbox, _parsed_config(inbox_id, inbox.config)
+
+
+# Every visitor message reads its inbox's settings: checking them again each time cost
+# more than storing the message. The parsed form is kept while the stored one is equal.
+_configs: dict[int, tuple[dict[str, Any], ChatInboxConfig]] = {}
+
+
+def _parsed_config(inbox_id: int, stored: dict[str, Any]) -> ChatInboxConfig:
+    known = _configs.get(inbox_id)
+    if known is not None and known[0] == stored:
+        return known[1]
+    parsed = ChatInboxConfig.model_validate(stored)
+    _configs[inbox_id] = (copy.deepcopy(stored), parsed)
+    return parsed
 
 
 def find_visit(fd: Frontdesk, inbox_id: int, key: str, locale: str | None) -> Visit:
@@ -228,15 +244,9 @@ def _post(
         if chat is None:
             chat = _start_chat(tx, fd, inbox, visitor, ticket, visit, config.bot_answers_first)
         if not received.duplicate:
-            tx.session.execute(
-                update(ChatInvitation)
-                .where(
-                    ChatInvitation.visitor_key == visit.key, ChatInvitation.answered_at.is_(None)
-                )
-                .values(answered_at=tx.now())
-            )
+            write(tx.session, _ANSWER_INVITATIONS, {"key": visit.key, "now": tx.now()})
         frame = message_frame(received.message, visitor.name)
-        agent = tx.session.get(Agent, chat.agent_id) if chat.agent_id else None
+        agent = get_row(tx.session, Agent, chat.agent_id) if chat.agent_id else None
         return Posted(
             visit,
             {
@@ -312,9 +322,19 @@ def offer(tx: Tx, fd: Frontdesk, chat: ChatSession, ticket: Ticket, visitor_key:
     )
 
 
+_ANSWER_INVITATIONS = (
+    update(ChatInvitation)
+    .where(ChatInvitation.visitor_key == bindparam("key"), ChatInvitation.answered_at.is_(None))
+    .values(answered_at=bindparam("now"))
+)
+
+
 def _ensure_visitor(tx: Tx, visit: Visit) -> ChatVisitor:
     if visit.visitor_id is not None:
-        return tx.session.get_one(ChatVisitor, visit.visitor_id)
+        known = get_row(tx.session, ChatVisitor, visit.visitor_id)
+        if known is None:
+            raise NotFound(f"chat visitor {visit.visitor_id} not found")
+        return known
     existing = tx.session.scalar(select(ChatVisitor).where(ChatVisitor.key == visit.key))
     if existing is not None:
         return existing
@@ -336,16 +356,22 @@ def _ensure_visitor(tx: Tx, visit: Visit) -> ChatVisitor:
     return visitor
 
 
+_OPEN_CHAT = (
+    select(ChatSession)
+    .where(
+        ChatSession.visitor_id == bindparam("visitor"),
+        ChatSession.ticket_id == bindparam("ticket"),
+        # Not `IN`: a list parameter would make the statement be compiled on every call.
+        or_(*(ChatSession.state == state for state in LIVE_STATES)),
+    )
+    .order_by(ChatSession.id.desc())
+    .limit(1)
+)
+
+
 def _open_chat(tx: Tx, visitor_id: int, ticket_id: int) -> ChatSession | None:
-    return tx.session.scalar(
-        select(ChatSession)
-        .where(
-            ChatSession.visitor_id == visitor_id,
-            ChatSession.ticket_id == ticket_id,
-            ChatSession.state.in_(LIVE_STATES),
-        )
-        .order_by(ChatSession.id.desc())
-        .limit(1)
+    return first_object(
+        tx.session, ChatSession, _OPEN_CHAT, {"visitor": visitor_id, "ticket": ticket_id}
     )
 
 
