@@ -8,7 +8,8 @@ Ranking plan: a word in many documents (56 000 of a million) makes ranking every
 so each backend takes the newest CANDIDATES (1 000) matching documents that pass the filters (both
 walk their index newest first and stop), and ranks those. Rare words are ranked exactly;
 for common ones the ranking covers the newest hits, which in a help desk are the ones
-people look for.
+people look for. On SQLite the ranking is frontdesk.search.scoring, which needs no pass
+over every document that has a common word.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     Select,
     bindparam,
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from frontdesk.models import SearchDocument
 from frontdesk.search.analysis import Token
 from frontdesk.search.query import Phrase, Prefix, Query, Term, Word
+from frontdesk.search.scoring import DF_CAP, Part, scores
 
 CANDIDATES = 1000
 # Tokens past this position are not indexed on PostgreSQL (tsvector positions stop there).
@@ -80,13 +81,9 @@ def _fts_string(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-FTS_TABLE = table("search_fts", column("rowid", Integer))
-
-
 class SqliteFts5:
-    """An FTS5 table: title words, title stems, body words, body stems."""
-
-    RANK = "bm25(search_fts, 3.0, 3.0, 1.0, 1.0)"
+    """An FTS5 table: title words, title stems, body words, body stems. Ranked by
+    frontdesk.search.scoring, not FTS5's bm25() (see there why)."""
 
     def write(self, session: Session, rows: Sequence[Terms]) -> None:
         if not rows:
@@ -121,41 +118,80 @@ class SqliteFts5:
     def clear(self, session: Session) -> None:
         session.execute(text("DELETE FROM search_fts"))
 
-    def match(self, query: Query) -> str:
-        positive = (" OR " if query.match_any else " AND ").join(self._term(t) for t in query.terms)
+    def candidates(
+        self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
+    ) -> list[tuple[int, float]]:
+        parts = [self._part(session, term) for term in query.terms]
+        fts = FTS_TABLE.c
+        statement: Select[Any] = (
+            select(
+                SearchDocument.id,
+                *(func.substr(fts[name], 1, TEXT_READ) for name in FTS_COLUMNS),
+            )
+            .select_from(FTS_TABLE)
+            .join(SearchDocument, SearchDocument.id == fts.rowid)
+        )
+        statement = (
+            joins(statement)
+            .where(
+                text("search_fts MATCH :match").bindparams(match=self.match(query, parts)),
+                *where,
+            )
+            .order_by(fts.rowid.desc())
+            .limit(CANDIDATES)
+        )
+        rows = [tuple(row) for row in session.execute(statement)]
+        if not rows:
+            return []
+        documents = session.scalar(select(func.max(SearchDocument.id))) or 0
+        ranks = scores([row[1:] for row in rows], parts, documents)
+        return [(row[0], rank) for row, rank in zip(rows, ranks, strict=True)]
+
+    def match(self, query: Query, parts: Sequence[Part] | None = None) -> str:
+        """The MATCH expression; with `parts`, each word takes its prefix only where
+        that part says so."""
+        prefixed = [p.with_prefix for p in parts] if parts else [True] * len(query.terms)
+        positive = (" OR " if query.match_any else " AND ").join(
+            self._term(t, with_prefix=p) for t, p in zip(query.terms, prefixed, strict=True)
+        )
         if query.excluded:
-            negative = " OR ".join(self._term(t) for t in query.excluded)
+            negative = " OR ".join(self._term(t, with_prefix=True) for t in query.excluded)
             return f"({positive}) NOT ({negative})"
         return positive
 
-    def _term(self, term: Term) -> str:
+    def _part(self, session: Session, term: Term) -> Part:
+        """A word found by its stems in many documents is known well enough: its prefix
+        alternative (for endings the stemmer misses) would only add the cost of merging
+        every word that starts alike, tens of milliseconds for a common one."""
+        if isinstance(term, Word) and term.prefix:
+            found = self._df(session, self._term(term, with_prefix=False))
+            if found >= CANDIDATES:
+                return Part(term, False, found)
+            return Part(term, True, self._df(session, self._term(term, with_prefix=True)))
+        return Part(term, False, self._df(session, self._term(term, with_prefix=False)))
+
+    def _df(self, session: Session, match: str) -> int:
+        return int(session.execute(_DF, {"match": match, "cap": DF_CAP}).scalar_one())
+
+    def _term(self, term: Term, *, with_prefix: bool) -> str:
         if isinstance(term, Word):
             stems = " OR ".join(_fts_string(s) for s in term.stems)
             found = f"{{title_stems stems}} : ({stems})"
-            if term.prefix:
+            if term.prefix and with_prefix:
                 found += f" OR {{title_words words}} : {_fts_string(term.prefix)} *"
             return f"({found})"
         if isinstance(term, Phrase):
             return "{title_words words} : " + _fts_string(" ".join(term.words))
         return f"{{title_words words}} : {_fts_string(term.prefix)} *"
 
-    def candidates(
-        self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
-    ) -> list[tuple[int, float]]:
-        fts_rowid = FTS_TABLE.c.rowid
-        statement: Select[Any] = (
-            select(SearchDocument.id, literal_column(self.RANK, Float).label("rank"))
-            .select_from(FTS_TABLE)
-            .join(SearchDocument, SearchDocument.id == fts_rowid)
-        )
-        statement = (
-            joins(statement)
-            .where(text("search_fts MATCH :match").bindparams(match=self.match(query)), *where)
-            .order_by(fts_rowid.desc())
-            .limit(CANDIDATES)
-        )
-        # bm25() is lower for better matches; turn it round so that higher is better.
-        return [(row[0], -float(row[1])) for row in session.execute(statement)]
+
+FTS_COLUMNS = ("title_words", "title_stems", "words", "stems")
+# Ranking reads this much of each column: enough for any message a person wrote.
+TEXT_READ = 20_000
+FTS_TABLE = table("search_fts", column("rowid", Integer), *(column(c) for c in FTS_COLUMNS))
+_DF = text(
+    "SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH :match LIMIT :cap)"
+)
 
 
 # -------------------------------------------------------------------------- PostgreSQL
