@@ -4,6 +4,7 @@ caller and leaves nothing of itself behind; events follow the commit."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future
 
 import pytest
@@ -177,6 +178,10 @@ def test_events_are_published_after_the_batch_commits(
         first.result(30)
         for f in futures:
             f.result(30)
+        # Callers are answered first, then the events go out: wait for them.
+        deadline = time.monotonic() + 30
+        while len(bus.seen) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert bus.seen == [True, True, True]
     finally:
         fd.close()

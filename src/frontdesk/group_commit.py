@@ -155,9 +155,11 @@ class GroupCommit:
         except Exception:
             log.debug("a batch of %d failed; each runs alone", len(units), exc_info=True)
             return False
-        self.fd.publish(batch.txs)
+        # Callers first, then events: a chat connection then has its own message in hand
+        # (sent with the ack) before the event about it arrives, and need not read it back.
         for unit, result in zip(units, results, strict=True):
             unit.future.set_result(result)
+        self.fd.publish(batch.txs)
         return True
 
 
