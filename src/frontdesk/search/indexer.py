@@ -112,8 +112,19 @@ def read_messages(session: Session, state: SearchState, batch: int) -> Batch:
     indexed = select(SearchDocument.id).where(
         SearchDocument.kind == "message", SearchDocument.ref_id == Message.id
     )
+    # Columns, not Message objects: the indexer runs beside every burst of writes, and
+    # building objects (with their attachments) cost more than the query.
     rows = session.execute(
-        select(Message, Ticket.language, Ticket.contact_id)
+        select(
+            Message.id,
+            Message.text,
+            Message.ticket_id,
+            Message.author_contact_id,
+            Message.channel,
+            Message.is_internal,
+            Ticket.language.label("ticket_language"),
+            Ticket.contact_id.label("ticket_contact"),
+        )
         .join(Ticket, Ticket.id == Message.ticket_id)
         .where(Message.id > state.position - ID_LOOKBACK, ~indexed.exists())
         .order_by(Message.id)
@@ -126,13 +137,13 @@ def read_messages(session: Session, state: SearchState, batch: int) -> Batch:
             title="",
             body=m.text[:MAX_TEXT],
             # The ticket's language, set when the customer wrote; else detected here.
-            language=ticket_language or detect(m.text),
+            language=m.ticket_language or detect(m.text),
             ticket_id=m.ticket_id,
-            contact_id=m.author_contact_id or ticket_contact,
+            contact_id=m.author_contact_id or m.ticket_contact,
             channel=m.channel,
             is_internal=m.is_internal,
         )
-        for m, ticket_language, ticket_contact in rows
+        for m in rows
     ]
     top = max([state.position, *(s.ref_id for s in sources)])
     return Batch("messages", sources, [], position=top)
@@ -157,8 +168,8 @@ def _changed(model: Any, state: SearchState, kind: str) -> list[Any]:
 
 
 def read_tickets(session: Session, state: SearchState, batch: int) -> Batch:
-    tickets = session.scalars(
-        select(Ticket)
+    tickets = session.execute(
+        select(Ticket.id, Ticket.subject, Ticket.language, Ticket.contact_id, Ticket.updated_at)
         # Naming every status lets both databases walk ix_tickets_status_updated.
         .where(Ticket.status.in_(STATUSES), *_changed(Ticket, state, "ticket"))
         .order_by(Ticket.updated_at, Ticket.id)

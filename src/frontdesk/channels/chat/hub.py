@@ -139,7 +139,10 @@ class ChatHub:
             and any(e["message_id"] not in c.sent_ids for c in self.by_ticket[e["ticket_id"]])
         ]
         chat_ids = [int(e["chat_id"]) for e in ours if e["type"] in CHAT_EVENTS]
-        frames, chats = await asyncio.to_thread(self._load, message_ids, chat_ids)
+        frames: dict[int, dict[str, Any]] = {}
+        chats: dict[int, dict[str, Any]] = {}
+        if message_ids or chat_ids:
+            frames, chats = await asyncio.to_thread(self._load, message_ids, chat_ids)
         for event in ours:
             for frame in self._frames_for(event, frames, chats):
                 for connection in list(self.by_ticket.get(event["ticket_id"], ())):
@@ -200,7 +203,9 @@ class ChatHub:
                     )
                 )
                 messages = {frame["id"]: frame for frame in render(session, rows)}
-            for chat in session.scalars(select(ChatSession).where(ChatSession.id.in_(chat_ids))):
-                agent = session.get(Agent, chat.agent_id) if chat.agent_id else None
-                chats[chat.id] = chat_frame(chat, agent)
+            if chat_ids:
+                found = session.scalars(select(ChatSession).where(ChatSession.id.in_(chat_ids)))
+                for chat in found:
+                    agent = session.get(Agent, chat.agent_id) if chat.agent_id else None
+                    chats[chat.id] = chat_frame(chat, agent)
         return messages, chats
