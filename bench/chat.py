@@ -404,6 +404,9 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=100)
     parser.add_argument("--first-messages", type=int, default=30)
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="`frontdesk serve --processes N` (one per core)"
+    )
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per phase")
     args = parser.parse_args()
 
@@ -435,9 +438,8 @@ def main() -> None:
             .splitlines()[-1]
         )
         port = free_port()
-        with Server(
-            [*frontdesk, "serve", "--port", str(port)], port, env, tmp / "frontdesk.log"
-        ) as server:
+        serve = [*frontdesk, "serve", "--port", str(port), "--processes", str(args.processes)]
+        with Server(serve, port, env, tmp / "frontdesk.log") as server:
             base = f"http://{HOST}:{port}"
             inbox = setup(env, base, token)
             fd_out = asyncio.run(frontdesk_run(base, token, inbox, args, server.pid))

@@ -61,6 +61,29 @@ def test_two_host_buses_on_one_directory_see_each_others_events_once(tmp_path: P
     assert list(tmp_path.iterdir()) == []  # no process left listed
 
 
+def test_a_burst_of_events_reaches_the_other_process_whole_and_in_order(tmp_path: Path) -> None:
+    """Far more events than a datagram queue holds (ten, by Linux's default), published
+    before the other process reads any, and too many bytes for a few datagrams (the
+    sender waits for the reader): none is dropped. (Fewer than a subscriber buffers.)"""
+    count = 900
+
+    async def scenario() -> list[int]:
+        first, second = HostBus(tmp_path), HostBus(tmp_path)
+        await first.start()
+        await second.start()
+        try:
+            on_second = second.subscribe()
+            for n in range(count):
+                first.publish(Event("test.ping", {"n": n, "text": "Ողջույն " * 150}))
+            return [(await _next(on_second))["n"] for _ in range(count)]
+        finally:
+            for bus in (first, second):
+                await bus.stop()
+                bus.close()
+
+    assert asyncio.run(scenario()) == list(range(count))
+
+
 def test_a_process_gone_without_goodbye_is_struck_off_at_the_next_event(tmp_path: Path) -> None:
     (tmp_path / "4242-deadbeef0000").touch()  # listed, but nobody listens there
 
