@@ -114,6 +114,9 @@ class HostBus(LocalFanout):
             log.warning(
                 "process %s read no events for %s s; some were dropped for it", peer, SEND_WAIT
             )
+        except OSError:
+            # Whatever else the socket says, the sender goes on with the next events.
+            log.exception("events could not be sent to process %s", peer)
 
     def _other_processes(self) -> list[str]:
         now = time.monotonic()
