@@ -3,6 +3,7 @@ job workers run in the same process."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import sys
@@ -51,6 +52,16 @@ from frontdesk.runtime import Frontdesk
 # fewer are promoted) and full ones only after a thousand middle ones. Measured with
 # bench/chat.py at 1 000 messages/s, runs side by side: p99 71 ms against 271 ms.
 GC_THRESHOLDS = (10_000, 10, 1000)
+# With full collections that rare, what died in cycles after living long (closed
+# connections) would wait for them without bound on a quiet server: one a minute.
+FULL_COLLECTION_SECONDS = 60.0
+
+
+async def _full_collections() -> None:
+    while True:
+        await asyncio.sleep(FULL_COLLECTION_SECONDS)
+        gc.collect()
+
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +88,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+        collector = asyncio.get_running_loop().create_task(_full_collections())
         # The event loop hands writes to the group-commit thread and takes the answers
         # back: with the default 5 ms, each hand-over of the interpreter lock between
         # them could add that much to a request.
@@ -84,6 +96,7 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         try:
             yield
         finally:
+            collector.cancel()
             if getattr(app.state, "chat_hub", None) is not None:
                 await app.state.chat_hub.stop()
             if getattr(app.state, "chat_ip_limits", None) is not None:
