@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -136,3 +137,20 @@ def adapter_class(kind: str) -> type[ChannelAdapter]:
 
 def validate_config(kind: str, config: dict[str, Any]) -> BaseModel:
     return adapter_class(kind).config_model.model_validate(config)
+
+
+ConfigModel = TypeVar("ConfigModel", bound=BaseModel)
+# Inbox settings read for every message are checked again only when they changed: for a
+# chat message or a mail, validating them cost about as much as storing the message.
+_parsed: dict[tuple[type[BaseModel], int], tuple[dict[str, Any], BaseModel]] = {}
+
+
+def parsed_config(model: type[ConfigModel], inbox_id: int, stored: dict[str, Any]) -> ConfigModel:
+    """`model.model_validate(stored)`, kept while the stored settings stay equal. The
+    result is shared: read it, never change it."""
+    known = _parsed.get((model, inbox_id))
+    if known is not None and known[0] == stored:
+        return cast(ConfigModel, known[1])
+    parsed = model.model_validate(stored)
+    _parsed[(model, inbox_id)] = (copy.deepcopy(stored), parsed)
+    return parsed

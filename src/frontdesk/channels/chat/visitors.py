@@ -4,7 +4,6 @@ one inbound pipeline, `domain.inbound.receive()`, stored once per client id."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frontdesk import metrics
-from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
+from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender, parsed_config
 from frontdesk.channels.chat.capacity import anyone_online, offer_targets
 from frontdesk.channels.chat.config import LANGUAGES, ChatInboxConfig
 from frontdesk.channels.chat.frames import (
@@ -84,21 +83,7 @@ def chat_inbox(session: Session, inbox_id: int) -> tuple[Inbox, ChatInboxConfig]
     inbox = get_row(session, Inbox, inbox_id)
     if inbox is None or inbox.kind != "chat" or not inbox.is_active:
         raise NotFound(f"chat inbox {inbox_id} not found")
-    return inbox, _parsed_config(inbox_id, inbox.config)
-
-
-# Every visitor message reads its inbox's settings: checking them again each time cost
-# more than storing the message. The parsed form is kept while the stored one is equal.
-_configs: dict[int, tuple[dict[str, Any], ChatInboxConfig]] = {}
-
-
-def _parsed_config(inbox_id: int, stored: dict[str, Any]) -> ChatInboxConfig:
-    known = _configs.get(inbox_id)
-    if known is not None and known[0] == stored:
-        return known[1]
-    parsed = ChatInboxConfig.model_validate(stored)
-    _configs[inbox_id] = (copy.deepcopy(stored), parsed)
-    return parsed
+    return inbox, parsed_config(ChatInboxConfig, inbox_id, inbox.config)
 
 
 def find_visit(fd: Frontdesk, inbox_id: int, key: str, locale: str | None) -> Visit:

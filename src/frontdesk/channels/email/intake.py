@@ -14,7 +14,7 @@ from typing import Literal
 from sqlalchemy import bindparam, select, update
 
 from frontdesk import metrics
-from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender
+from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender, parsed_config
 from frontdesk.channels.email.auto import AutoVerdict, classify
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import Address, ParsedEmail, parse_email
@@ -50,7 +50,7 @@ def load_config(tx: Tx, inbox_id: int) -> EmailInboxConfig:
     inbox = get_row(tx.session, Inbox, inbox_id)
     if inbox is None or inbox.kind != "email" or not inbox.is_active:
         raise UnknownInbox(f"no active email inbox {inbox_id}")
-    return EmailInboxConfig.model_validate(inbox.config)
+    return parsed_config(EmailInboxConfig, inbox_id, inbox.config)
 
 
 @dataclass(frozen=True)
@@ -93,20 +93,24 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     return fd.writes.call(partial(store_email, fd, inbox_id, *read))
 
 
-async def ingest_async(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
+async def ingest_async(
+    fd: Frontdesk, inbox_id: int, raw: bytes, config: EmailInboxConfig | None = None
+) -> IngestResult:
     """`ingest()` for the event loop (SMTP sessions, webhook posts): the message is read in
-    a thread, and stored through the group-commit writer without a thread waiting on it."""
-    read = await asyncio.to_thread(_read_for, fd, inbox_id, raw)
+    a thread, and stored through the group-commit writer without a thread waiting on it.
+    A caller that has just read the inbox's settings (the SMTP listener) passes them."""
+    read = await asyncio.to_thread(_read_for, fd, inbox_id, raw, config)
     if isinstance(read, IngestResult):
         return read
     return await fd.writes.run(partial(store_email, fd, inbox_id, *read))
 
 
 def _read_for(
-    fd: Frontdesk, inbox_id: int, raw: bytes
+    fd: Frontdesk, inbox_id: int, raw: bytes, config: EmailInboxConfig | None = None
 ) -> tuple[EmailInboxConfig, ReadEmail] | IngestResult:
-    with fd.reading() as tx:
-        config = load_config(tx, inbox_id)
+    if config is None:
+        with fd.reading() as tx:
+            config = load_config(tx, inbox_id)
     if len(raw) > config.max_message_bytes:
         return refuse_oversized(fd, inbox_id, config, raw)
     return config, read_email(raw, fd.storage)

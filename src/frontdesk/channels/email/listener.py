@@ -34,6 +34,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from frontdesk.channels.base import parsed_config
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest_async
 from frontdesk.db.rows import read, table_of
@@ -63,6 +64,7 @@ class Mailbox:
     inbox_id: int
     address: str
     max_message_bytes: int
+    config: EmailInboxConfig
 
     def takes(self, address: str) -> bool:
         """Is `address` this inbox's address, or a plus-address of it?"""
@@ -93,11 +95,11 @@ def active_mailboxes(fd: Frontdesk) -> list[Mailbox]:
     boxes = []
     for inbox_id, config in rows:
         try:
-            valid = EmailInboxConfig.model_validate(config)
+            valid = parsed_config(EmailInboxConfig, inbox_id, config)
         except ValidationError:
             log.warning("email inbox %s has an invalid config; not listening for it", inbox_id)
             continue
-        boxes.append(Mailbox(inbox_id, valid.address, valid.max_message_bytes))
+        boxes.append(Mailbox(inbox_id, valid.address, valid.max_message_bytes, valid))
     return boxes
 
 
@@ -235,7 +237,7 @@ class InboxHandler:
                 message = with_original_recipients(raw, box, rcpts)
                 outcome: IngestResult | BaseException
                 try:
-                    outcome = await ingest_async(self.fd, box.inbox_id, message)
+                    outcome = await ingest_async(self.fd, box.inbox_id, message, box.config)
                 except UnknownInbox as exc:
                     outcome = exc
                 except Exception as exc:
