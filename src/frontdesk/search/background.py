@@ -16,7 +16,7 @@ from frontdesk.runtime import Frontdesk
 log = logging.getLogger(__name__)
 STARTUP_DELAY = 5.0
 # Pause after a batch, as a multiple of the time it took, while writes queue up.
-BUSY_PAUSE = 4
+BUSY_PAUSE = 9
 
 
 def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[], None]:
@@ -43,7 +43,7 @@ def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[]
             spent = time.monotonic() - started
             # With work left, rest as long as the batch took: the indexer never takes more
             # than half of a core from the channels and workers of its process; during a
-            # burst of writes, a fifth (search lags a little and catches up after).
+            # burst of writes, a tenth (search lags a little and catches up after).
             pause = (
                 spent * (BUSY_PAUSE if fd.writes.busy else 1)
                 if written
