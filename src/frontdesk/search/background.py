@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 STARTUP_DELAY = 5.0
 # Pause after a batch, as a multiple of the time it took, while writes queue up.
 BUSY_PAUSE = 9
+# Documents a batch while writes queue up (else indexer.BATCH).
+BUSY_BATCH = 25
 
 
 def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[], None]:
@@ -30,14 +32,17 @@ def start_indexer(fd: Frontdesk, *, delay: float = STARTUP_DELAY) -> Callable[[]
         # a moment to load, and the process that starts us (a worker answering SIGTERM, a
         # server starting up) should not wait for them.
         from frontdesk.language import configure
-        from frontdesk.search.indexer import index_pending
+        from frontdesk.search.indexer import BATCH, index_pending
 
         configure(fd.settings.languages.split(","))
         while not stopping.is_set():
             started = time.monotonic()
             written = 0
             try:
-                written = index_pending(fd, max_batches=1)
+                # Small batches while writes queue up: each batch's write transaction
+                # holds the database's write lock, and the writer waits for it.
+                batch = BUSY_BATCH if fd.writes.busy else BATCH
+                written = index_pending(fd, batch=batch, max_batches=1)
             except Exception:
                 log.exception("search indexing failed; trying again shortly")
             spent = time.monotonic() - started
