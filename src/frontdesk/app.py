@@ -3,7 +3,6 @@ job workers run in the same process."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import sys
@@ -49,18 +48,11 @@ from frontdesk.runtime import Frontdesk
 # sockets the process holds some 300 000 long-lived objects, and each full collection
 # walks all of them: 100-200 ms pauses, about once a second at 1 000 messages/s. Young
 # collections run less often (a message's short objects are mostly gone by then, so
-# fewer are promoted) and full ones only after a thousand middle ones. Measured with
-# bench/chat.py at 1 000 messages/s, runs side by side: p99 71 ms against 271 ms.
+# fewer are promoted) and full ones only after a thousand middle ones; CPython still
+# waits for a quarter of the long-lived objects to be new before one, which bounds what
+# cyclic garbage can wait. Measured with bench/chat.py at 1 000 messages/s, runs side
+# by side: p99 71 ms against 271 ms.
 GC_THRESHOLDS = (10_000, 10, 1000)
-# With full collections that rare, what died in cycles after living long (closed
-# connections) would wait for them without bound on a quiet server: one a minute.
-FULL_COLLECTION_SECONDS = 60.0
-
-
-async def _full_collections() -> None:
-    while True:
-        await asyncio.sleep(FULL_COLLECTION_SECONDS)
-        gc.collect()
 
 
 log = logging.getLogger(__name__)
@@ -88,7 +80,6 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
-        collector = asyncio.get_running_loop().create_task(_full_collections())
         # The event loop hands writes to the group-commit thread and takes the answers
         # back: with the default 5 ms, each hand-over of the interpreter lock between
         # them could add that much to a request.
@@ -96,7 +87,6 @@ def create_app(settings: Settings | None = None, *, fd: Frontdesk | None = None)
         try:
             yield
         finally:
-            collector.cancel()
             if getattr(app.state, "chat_hub", None) is not None:
                 await app.state.chat_hub.stop()
             if getattr(app.state, "chat_ip_limits", None) is not None:
