@@ -226,7 +226,7 @@ def _answer(result: IngestResult, *, refused: int) -> JSONResponse:
 
 
 def _mailbox(inbox_id: int, config: EmailInboxConfig) -> Mailbox:
-    return Mailbox(inbox_id, config.address, config.max_message_bytes, config)
+    return Mailbox(inbox_id, config)
 
 
 def _given_secret(request: Request) -> str | None:

@@ -62,9 +62,15 @@ class Mailbox:
     """An active email inbox as the listener sees it."""
 
     inbox_id: int
-    address: str
-    max_message_bytes: int
     config: EmailInboxConfig
+
+    @property
+    def address(self) -> str:
+        return self.config.address
+
+    @property
+    def max_message_bytes(self) -> int:
+        return self.config.max_message_bytes
 
     def takes(self, address: str) -> bool:
         """Is `address` this inbox's address, or a plus-address of it?"""
@@ -99,7 +105,7 @@ def active_mailboxes(fd: Frontdesk) -> list[Mailbox]:
         except ValidationError:
             log.warning("email inbox %s has an invalid config; not listening for it", inbox_id)
             continue
-        boxes.append(Mailbox(inbox_id, valid.address, valid.max_message_bytes, valid))
+        boxes.append(Mailbox(inbox_id, valid))
     return boxes
 
 
