@@ -262,6 +262,10 @@ def mail_listen(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 2525).")] = None,
     lmtp: Annotated[bool, typer.Option("--lmtp", help="Speak LMTP instead of SMTP.")] = False,
+    readers: Annotated[
+        int | None,
+        typer.Option(min=0, help="Processes reading the messages (default: cores - 1)."),
+    ] = None,
 ) -> None:
     """Receive mail for the email inboxes over SMTP (or LMTP) until SIGTERM or Ctrl-C."""
     from frontdesk.channels.email.listener import MailListener, parse_listen_address
@@ -275,6 +279,7 @@ def mail_listen(
         default_host if host is None else host,
         default_port if port is None else port,
         lmtp=lmtp or settings.smtp_listen_lmtp,
+        readers=(os.cpu_count() or 1) - 1 if readers is None else readers,
     )
     stopping: list[int] = []
 

@@ -6,6 +6,7 @@ import signal
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from frontdesk.clock import FrozenClock
 from frontdesk.config import Settings
 from frontdesk.domain.actors import SYSTEM
 from frontdesk.domain.inboxes import create_inbox
-from frontdesk.models import Contact, Message, Ticket
+from frontdesk.models import Attachment, Contact, Message, Ticket
 from frontdesk.runtime import Frontdesk
 from tests.conftest import count, table_gone
 from tests.email.mails import customer_mail as mail
@@ -74,6 +75,51 @@ def test_a_mail_to_support_is_stored_before_sendmail_returns(
         [message] = session.scalars(select(Message).where(Message.ticket_id == ticket.id))
         assert message.text.strip() == "Պատվերս դեռ չի հասել։"
         assert message.external_id == "order-1@example.org"
+
+
+def test_with_a_reader_process_mail_is_read_there_and_stored_and_threaded_here(
+    fd: Frontdesk, support: int
+) -> None:
+    listener = MailListener(fd, "127.0.0.1", 0, readers=1)
+    listener.start()
+    try:
+        first = EmailMessage()
+        first.set_content("Պատվերս դեռ չի հասել։")
+        first.add_attachment(
+            b"%PDF-1.4 order", maintype="application", subtype="pdf", filename="պատվեր.pdf"
+        )
+        first["From"], first["To"] = "Անի <ani@example.org>", "support@example.com"
+        first["Subject"], first["Message-ID"] = "Ուշացած պատվեր", "<order-1@example.org>"
+        with smtp_to(listener) as client:
+            assert (
+                client.sendmail("ani@example.org", ["support@example.com"], first.as_bytes()) == {}
+            )
+        [ticket] = tickets(fd)
+        # A Bcc to the plus address: only the envelope, which the reader must see, says
+        # which ticket it belongs to.
+        bcc = mail(
+            sender="aram@example.net",
+            to="someone@example.net",
+            subject="Fwd: about Ani's order",
+            message_id="<colleague-2@example.net>",
+        )
+        with smtp_to(listener) as client:
+            client.sendmail("aram@example.net", [f"support+{ticket.token}@example.com"], bcc)
+    finally:
+        listener.stop()
+    assert [t.id for t in tickets(fd)] == [ticket.id]
+    with fd.read() as session:
+        messages = list(
+            session.scalars(
+                select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)
+            )
+        )
+        [attachment] = session.scalars(select(Attachment))
+    assert [m.external_id for m in messages] == ["order-1@example.org", "colleague-2@example.net"]
+    assert attachment.filename == "պատվեր.pdf"
+    assert fd.storage.get(attachment.sha256) == b"%PDF-1.4 order"
+    raw = fd.storage.get(str(messages[0].meta["raw_sha256"]))  # kept by the reader
+    assert b"order-1@example.org" in raw
 
 
 def test_an_unknown_recipient_is_refused_with_550_and_nothing_is_stored(

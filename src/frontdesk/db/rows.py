@@ -83,6 +83,13 @@ def first_object(
     return from_row(session, cls, dict(zip(_column_keys_in_order(cls), rows[0], strict=True)))
 
 
+def leading_object(session: Session, cls: type[M], row: tuple[Any, ...]) -> M:
+    """The object for a row of a prebuilt `select(<cls's table>, more columns...)`: the
+    table's columns first, in order, then whatever else the statement joined in."""
+    keys = _column_keys_in_order(cls)
+    return from_row(session, cls, dict(zip(keys, row[: len(keys)], strict=True)))
+
+
 def from_row(session: Session, cls: type[M], values: Any) -> M:
     """The object for a row read with Core: the session's own if it holds one already."""
     pk = tuple(values[c.key] for c in _table(cls).primary_key.columns)

@@ -7,10 +7,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm.util import identity_key
 
 from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundAttachment, adapter_class, validate_config
-from frontdesk.db.rows import from_row, get_row, insert_row, is_loaded, read, set_loaded, table_of
+from frontdesk.db.rows import (
+    from_row,
+    insert_row,
+    is_loaded,
+    leading_object,
+    read,
+    set_loaded,
+    table_of,
+)
 from frontdesk.domain.access import check_visible
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Conflict, Invalid
@@ -34,6 +43,12 @@ _TAGS = table_of(TicketTag)
 _TAGS_OF_TICKET = (
     select(_TAGS.c.tag).where(_TAGS.c.ticket_id == bindparam("ticket_id")).order_by(_TAGS.c.tag)
 )
+_TICKET_WITH_TAGS = (
+    select(table_of(Ticket), _TAGS.c.tag)
+    .outerjoin(_TAGS, _TAGS.c.ticket_id == table_of(Ticket).c.id)
+    .where(table_of(Ticket).c.id == bindparam("ticket_id"))
+    .order_by(_TAGS.c.tag)
+)
 EDITABLE_FIELDS = ("subject", "status", "priority", "team_id", "language", "tags", "custom_fields")
 
 
@@ -42,13 +57,23 @@ def get_ticket(tx: Tx, actor: Actor, ticket_id: int) -> Ticket:
 
 
 def load_ticket(tx: Tx, ticket_id: int) -> Ticket | None:
-    """A ticket and its tags, read with two prebuilt statements (db/rows.py)."""
+    """A ticket and its tags, read with prebuilt statements (db/rows.py); with one, when
+    the session does not hold the ticket yet (as for every reply that arrives)."""
     session = tx.session
-    ticket = get_row(session, Ticket, ticket_id)
-    if ticket is not None and not is_loaded(ticket, "tag_rows"):
-        tags = read(session, _TAGS_OF_TICKET, {"ticket_id": ticket.id})
-        rows = [from_row(session, TicketTag, {"ticket_id": ticket.id, "tag": t}) for (t,) in tags]
-        set_loaded(ticket, "tag_rows", rows)
+    ticket: Ticket | None = session.identity_map.get(identity_key(Ticket, ticket_id))
+    if ticket is None:
+        rows = read(session, _TICKET_WITH_TAGS, {"ticket_id": ticket_id})
+        if not rows:
+            return None
+        ticket = leading_object(session, Ticket, rows[0])
+        tags = [row[-1] for row in rows if row[-1] is not None]
+    elif not is_loaded(ticket, "tag_rows"):
+        tags = [tag for (tag,) in read(session, _TAGS_OF_TICKET, {"ticket_id": ticket_id})]
+    else:
+        return ticket
+    if not is_loaded(ticket, "tag_rows"):
+        tag_rows = [from_row(session, TicketTag, {"ticket_id": ticket_id, "tag": t}) for t in tags]
+        set_loaded(ticket, "tag_rows", tag_rows)
     return ticket
 
 

@@ -116,6 +116,15 @@ def _read_for(
     return config, read_email(raw, fd.storage)
 
 
+def store_read(
+    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes, email: ReadEmail | None
+) -> IngestResult:
+    """Store what a reader read of `raw` (None: too large to have been read)."""
+    if email is None:
+        return refuse_oversized(fd, inbox_id, config, raw)
+    return store_email(fd, inbox_id, config, email)
+
+
 def store_email(
     fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, email: ReadEmail
 ) -> IngestResult:
@@ -129,8 +138,8 @@ def store_email(
     if sender is None or "@" not in sender.address:
         return IngestResult("refused", "the message has no sender address")
     with fd.transaction() as tx:
-        contact, _ = resolve_sender(tx, IdentityRef("email", sender.address, sender.name))
-        match = find_thread(tx, inbox_id, config, parsed, contact.id)
+        contact, new_contact = resolve_sender(tx, IdentityRef("email", sender.address, sender.name))
+        match = find_thread(tx, inbox_id, config, parsed, contact.id, new_contact=new_contact)
         auto = verdict.kind == "auto-reply"
         if auto and match is None:
             # A robot answering something that is not ours to track: nothing to attach to.

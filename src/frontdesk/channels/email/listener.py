@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -36,7 +37,8 @@ from sqlalchemy import select
 
 from frontdesk.channels.base import parsed_config
 from frontdesk.channels.email.config import EmailInboxConfig
-from frontdesk.channels.email.intake import IngestResult, UnknownInbox, ingest_async
+from frontdesk.channels.email.intake import IngestResult, UnknownInbox, store_read
+from frontdesk.channels.email.readers import MailReaders
 from frontdesk.db.rows import read, table_of
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
@@ -155,8 +157,9 @@ def _status(result: IngestResult | BaseException) -> str:
 class InboxHandler:
     """The aiosmtpd handler: recipients checked against the inboxes, messages ingested."""
 
-    def __init__(self, fd: Frontdesk, *, lmtp: bool = False) -> None:
+    def __init__(self, fd: Frontdesk, readers: MailReaders, *, lmtp: bool = False) -> None:
         self.fd = fd
+        self.readers = readers
         self.lmtp = lmtp
         # The largest inbox limit seen last: the SIZE a new session announces and enforces.
         self.session_limit = DEFAULT_SESSION_LIMIT
@@ -173,8 +176,9 @@ class InboxHandler:
         return boxes
 
     def recent(self) -> list[Mailbox] | None:
-        """The inboxes read less than a second ago, if they were: RCPT may go by them (an
-        MTA delivers in bursts), while DATA always reads them again."""
+        """The inboxes read less than a second ago, if they were: an MTA delivers in
+        bursts, and reading them for every RCPT and DATA would cost as much as storing.
+        An inbox deactivated meanwhile still refuses: storing checks it again."""
         read_at, boxes = self._known
         return boxes if time.monotonic() - read_at < RECENT_SECONDS else None
 
@@ -223,8 +227,10 @@ class InboxHandler:
     async def _deliver(self, envelope: Envelope) -> dict[str, str]:
         """A status per recipient: every recipient of one inbox gets that inbox's."""
         raw = envelope.original_content or b""
+        boxes = self.recent()
         try:
-            boxes = await asyncio.to_thread(self.refresh)
+            if boxes is None:
+                boxes = await asyncio.to_thread(self.refresh)
         except Exception:
             log.exception("could not read the email inboxes for DATA")
             return dict.fromkeys(envelope.rcpt_tos, TRY_LATER)
@@ -243,7 +249,7 @@ class InboxHandler:
                 message = with_original_recipients(raw, box, rcpts)
                 outcome: IngestResult | BaseException
                 try:
-                    outcome = await ingest_async(self.fd, box.inbox_id, message, box.config)
+                    outcome = await self._ingest(box, message)
                 except UnknownInbox as exc:
                     outcome = exc
                 except Exception as exc:
@@ -261,6 +267,16 @@ class InboxHandler:
                     )
             statuses.update(dict.fromkeys(rcpts, status))
         return statuses
+
+    async def _ingest(self, box: Mailbox, message: bytes) -> IngestResult:
+        """Read the message (in a reader process when there are some), then store it
+        through the group-commit writer; returns after the commit."""
+        read = await self.readers.read(message, box.max_message_bytes)
+        if isinstance(read, Exception):
+            raise read
+        return await self.fd.writes.run(
+            partial(store_read, self.fd, box.inbox_id, box.config, message, read)
+        )
 
     @contextmanager
     def _working(self) -> Iterator[None]:
@@ -307,11 +323,15 @@ class _Controller(Controller):
 
 
 class MailListener:
-    """An SMTP (or LMTP) server for the email inboxes, on its own thread."""
+    """An SMTP (or LMTP) server for the email inboxes, on its own thread. With `readers`,
+    that many processes read the messages while this one answers SMTP and stores."""
 
-    def __init__(self, fd: Frontdesk, host: str, port: int, *, lmtp: bool = False) -> None:
+    def __init__(
+        self, fd: Frontdesk, host: str, port: int, *, lmtp: bool = False, readers: int = 0
+    ) -> None:
         self.fd = fd
-        self.handler = InboxHandler(fd, lmtp=lmtp)
+        self.readers = MailReaders(readers, fd.storage.root)
+        self.handler = InboxHandler(fd, self.readers, lmtp=lmtp)
         server_hostname = fd.settings.base_url.host or "localhost"
         self._controller = _Controller(
             self.handler, host, port, lmtp=lmtp, server_hostname=server_hostname
@@ -332,9 +352,12 @@ class MailListener:
             self.handler.refresh()
         except Exception:
             log.exception("could not read the email inboxes; listening anyway")
+        # Start the readers now, not on the first message (they import the parser).
+        self.readers.submit(b"", 0)
         try:
             self._controller.start()
         except OSError as exc:
+            self.readers.close()
             raise RuntimeError(f"cannot listen for mail on {self.host}:{self.port}: {exc}") from exc
         log.info("listening for mail (%s) on %s:%s", self.protocol, self.host, self.port)
 
@@ -346,6 +369,7 @@ class MailListener:
         if not self.handler.wait_idle(DRAIN_SECONDS):
             log.warning("stopping the mail listener while messages are still being stored")
         self._controller.stop()
+        self.readers.close()
         log.info("mail listener on %s:%s stopped", self.host, self.port)
 
 

@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import logging
 import mailbox
-import multiprocessing
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Literal
 
-from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.intake import (
     IngestResult,
-    ReadEmail,
     UnknownInbox,
     load_config,
-    portable,
-    read_email,
-    refuse_oversized,
-    store_email,
+    store_read,
 )
-from frontdesk.domain.attachments import AttachmentStore
+from frontdesk.channels.email.readers import MailReaders, Read
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
@@ -191,8 +185,10 @@ def import_source(
     # writer runs them one after another, so a reply still finds the mail it answers);
     # the results are counted in that same order as their commits come back.
     storing: deque[tuple[str, Future[IngestResult]]] = deque()
-    with _Readers(readers, fd.storage.root, config.max_message_bytes) as reading:
-        for label, raw, email in reading.read(source.messages()):
+    with MailReaders(readers, fd.storage.root) as reading:
+        for label, raw, email in read_in_order(
+            reading, source.messages(), config.max_message_bytes
+        ):
             # What failed to read is never handed to the writer: a failing action rolls
             # back its whole batch.
             if isinstance(raw, Exception):
@@ -207,7 +203,7 @@ def import_source(
                 progress(1)
                 continue
             storing.append(
-                (label, fd.writes.submit(partial(_store, fd, inbox_id, config, raw, email)))
+                (label, fd.writes.submit(partial(store_read, fd, inbox_id, config, raw, email)))
             )
             if len(storing) > STORE_AHEAD:
                 _stored(storing.popleft(), summary)
@@ -234,71 +230,28 @@ def _stored(item: tuple[str, Future[IngestResult]], summary: ImportSummary) -> N
             summary.note(f"{label}: refused: {result.reason}")
 
 
-def _store(
-    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, raw: bytes, email: ReadEmail | None
-) -> IngestResult:
-    if email is None:
-        return refuse_oversized(fd, inbox_id, config, raw)
-    return store_email(fd, inbox_id, config, email)
-
-
 # Messages handed to the writer and not yet committed: a few batches' worth.
 STORE_AHEAD = 128
 # Messages read ahead of the one being stored: enough to keep the readers busy, few enough
 # that a mailbox of large mails does not fill the memory.
 READ_AHEAD = 64
 
-Read = ReadEmail | None | Exception  # None: over the size limit, not parsed
 Labelled = tuple[str, bytes | Exception]  # what MailSource.messages() yields
 
 
-class _Readers:
-    """Reads messages (parse, classify, trim, keep the raw bytes) in this process, or in
-    `count` reader processes, yielding them in the order they came."""
-
-    def __init__(self, count: int, storage_root: Path, max_bytes: int) -> None:
-        self._count = count
-        self._storage_root = storage_root
-        self._max_bytes = max_bytes
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Readers:
-        if self._count > 0:
-            self._pool = ProcessPoolExecutor(
-                self._count,
-                # Not fork: this process may run threads (a database pool, a bus).
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_start_reader,
-                initargs=(str(self._storage_root),),
-            )
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def read(self, messages: Iterable[Labelled]) -> Iterator[tuple[str, bytes | Exception, Read]]:
-        if self._pool is None:
-            store = AttachmentStore(self._storage_root)
-            for label, raw in messages:
-                yield (
-                    label,
-                    raw,
-                    None if isinstance(raw, Exception) else _read(raw, self._max_bytes, store),
-                )
-            return
-        ahead: deque[tuple[str, bytes | Exception, Future[Read] | None]] = deque()
-        for label, raw in messages:
-            job = (
-                None
-                if isinstance(raw, Exception)
-                else self._pool.submit(_read_in_reader, raw, self._max_bytes)
-            )
-            ahead.append((label, raw, job))
-            if len(ahead) > READ_AHEAD:
-                yield _finished(ahead.popleft())
-        while ahead:
+def read_in_order(
+    readers: MailReaders, messages: Iterable[Labelled], max_bytes: int
+) -> Iterator[tuple[str, bytes | Exception, Read]]:
+    """Each message with what reading it gave, in the order they came, READ_AHEAD of them
+    being read at once."""
+    ahead: deque[tuple[str, bytes | Exception, Future[Read] | None]] = deque()
+    for label, raw in messages:
+        job = None if isinstance(raw, Exception) else readers.submit(raw, max_bytes)
+        ahead.append((label, raw, job))
+        if len(ahead) > READ_AHEAD:
             yield _finished(ahead.popleft())
+    while ahead:
+        yield _finished(ahead.popleft())
 
 
 def _finished(
@@ -306,26 +259,3 @@ def _finished(
 ) -> tuple[str, bytes | Exception, Read]:
     label, raw, job = item
     return label, raw, None if job is None else job.result()
-
-
-def _read(raw: bytes, max_bytes: int, store: AttachmentStore) -> Read:
-    if len(raw) > max_bytes:
-        return None
-    try:
-        return read_email(raw, store)
-    except Exception as exc:
-        return exc
-
-
-_reader_store: AttachmentStore | None = None
-
-
-def _start_reader(storage_root: str) -> None:
-    global _reader_store
-    _reader_store = AttachmentStore(Path(storage_root))
-
-
-def _read_in_reader(raw: bytes, max_bytes: int) -> Read:
-    assert _reader_store is not None
-    read = _read(raw, max_bytes, _reader_store)
-    return portable(read) if isinstance(read, ReadEmail) else read

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.parse import ParsedEmail
@@ -70,8 +72,16 @@ def reply_token(config: EmailInboxConfig, parsed: ParsedEmail) -> str | None:
 
 
 def find_thread(
-    tx: Tx, inbox_id: int, config: EmailInboxConfig, parsed: ParsedEmail, contact_id: int
+    tx: Tx,
+    inbox_id: int,
+    config: EmailInboxConfig,
+    parsed: ParsedEmail,
+    contact_id: int,
+    *,
+    new_contact: bool = False,
 ) -> ThreadMatch | None:
+    """`new_contact`: the sender was first seen in this transaction, so no ticket is theirs
+    yet and the subject is not looked up."""
     # Prebuilt statements (db/rows.py): this runs for every mail that arrives.
     session = tx.session
     token = reply_token(config, parsed)
@@ -81,9 +91,8 @@ def find_thread(
             return ThreadMatch(found, True, "token")
     references = [*parsed.in_reply_to, *reversed(parsed.references)]
     if references:
-        found = read_scalar(
-            session, _BY_REFERENCE, {"inbox_id": inbox_id, "references": references[:50]}
-        )
+        statement, params = _by_reference(references[:MAX_REFERENCES])
+        found = read_scalar(session, statement, {"inbox_id": inbox_id, **params})
         if found is not None:
             return ThreadMatch(found, True, "references")
     number = _NUMBER_IN_SUBJECT.search(parsed.subject)
@@ -92,7 +101,7 @@ def find_thread(
         found = read_scalar(session, _BY_NUMBER_OF_PARTY, party)
         if found is not None:
             return ThreadMatch(found, False, "subject number")
-    if config.subject_window_days and parsed.subject.strip():
+    if config.subject_window_days and parsed.subject.strip() and not new_contact:
         wanted = normalize_subject(parsed.subject)
         since = tx.now() - timedelta(days=config.subject_window_days)
         candidates = read(
@@ -119,15 +128,32 @@ _BY_TOKEN = select(_TICKETS.c.id).where(
         _TICKETS.c.inbox_id.in_(select(_INBOXES.c.id).where(_INBOXES.c.kind == "webform")),
     ),
 )
-_BY_REFERENCE = (
-    select(_MESSAGES.c.ticket_id)
-    .where(
-        _MESSAGES.c.inbox_id == bindparam("inbox_id"),
-        _MESSAGES.c.external_id.in_(bindparam("references", expanding=True)),
+# The Message-IDs looked up for one mail (In-Reply-To first, then References newest first).
+MAX_REFERENCES = 50
+# IN lists are built for these lengths and filled up by repeating the last id: a handful
+# of statements prebuilt once, where an expanding IN would be compiled for every mail.
+_REFERENCE_LIST_SIZES = (1, 4, 16, MAX_REFERENCES)
+
+
+def _by_reference(references: list[str]) -> tuple[Select[Any], dict[str, str]]:
+    size = next(n for n in _REFERENCE_LIST_SIZES if n >= len(references))
+    padded = references + references[-1:] * (size - len(references))
+    return _by_reference_among(size), {f"ref{i}": ref for i, ref in enumerate(padded)}
+
+
+@cache
+def _by_reference_among(size: int) -> Select[Any]:
+    return (
+        select(_MESSAGES.c.ticket_id)
+        .where(
+            _MESSAGES.c.inbox_id == bindparam("inbox_id"),
+            _MESSAGES.c.external_id.in_([bindparam(f"ref{i}") for i in range(size)]),
+        )
+        .order_by(_MESSAGES.c.id.desc())
+        .limit(1)
     )
-    .order_by(_MESSAGES.c.id.desc())
-    .limit(1)
-)
+
+
 # A number in the subject is easy to type by mistake: it counts only for the ticket's
 # customer or someone on its conversation.
 _BY_NUMBER_OF_PARTY = select(_TICKETS.c.id).where(
