@@ -106,6 +106,13 @@ def adopt(session: Session, obj: M) -> M:
     return obj
 
 
+def hold(session: Session, obj: Base) -> None:
+    """Keep `obj` in the session's identity map until the session ends. The map holds
+    objects weakly, so one that no code references any more is read again by the next
+    action of a group-commit batch that asks for it (the inbox, for every message)."""
+    session.info.setdefault("held", []).append(obj)
+
+
 def set_loaded(obj: Base, relationship: str, value: Any) -> None:
     """Fill a relationship of an adopted object without marking it changed."""
     set_committed_value(obj, relationship, value)

@@ -10,6 +10,7 @@ from frontdesk import ticket_hooks
 from frontdesk.channels.base import InboundMessage, Sender
 from frontdesk.db.rows import (
     get_row,
+    hold,
     insert_row,
     read,
     read_scalar,
@@ -59,6 +60,7 @@ def receive(tx: Tx, msg: InboundMessage) -> Received:
     inbox = get_row(session, Inbox, msg.inbox_id)
     if inbox is None or not inbox.is_active:
         raise NotFound(f"inbox {msg.inbox_id} not found")
+    hold(session, inbox)
     _validate(msg)
 
     if msg.external_id is not None:

@@ -162,6 +162,8 @@ def import_mailbox(fd: Frontdesk, path: Path, inbox_id: int, readers: int = 0) -
     typer.echo(
         f"stored {summary.stored} ({summary.tickets_created} new tickets), "
         f"duplicates {summary.duplicates}, bounces {summary.bounces}, "
-        f"ignored {summary.ignored}, refused {summary.refused}, failed {summary.failed}"
+        f"ignored {summary.ignored}, refused {summary.refused}, failed {summary.failed}; "
+        f"{summary.total} in {summary.seconds:.1f} s "
+        f"({summary.total / max(summary.seconds, 1e-9):.0f} messages/s)"
     )
     return 1 if summary.failed else 0

@@ -352,8 +352,11 @@ class MailListener:
             self.handler.refresh()
         except Exception:
             log.exception("could not read the email inboxes; listening anyway")
-        # Start the readers now, not on the first message (they import the parser).
-        self.readers.submit(b"", 0)
+        try:
+            self.readers.wait_ready()  # "listening" means ready to read what arrives
+        except Exception as exc:
+            self.readers.close()
+            raise RuntimeError(f"the mail reader processes could not start: {exc}") from exc
         try:
             self._controller.start()
         except OSError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import mailbox
 import re
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -138,6 +139,7 @@ class ImportSummary:
     failed: int = 0
     tickets_created: int = 0
     problems: list[str] = field(default_factory=list)  # the first few, for the report
+    seconds: float = 0.0  # from the first message read to the last one's commit
 
     @property
     def total(self) -> int:
@@ -181,6 +183,7 @@ def import_source(
     with fd.reading() as tx:
         config = load_config(tx, inbox_id)
     summary = ImportSummary()
+    started = time.perf_counter()
     # Stored through the group-commit writer, many messages a transaction, in order (the
     # writer runs them one after another, so a reply still finds the mail it answers);
     # the results are counted in that same order as their commits come back.
@@ -211,6 +214,7 @@ def import_source(
         while storing:
             _stored(storing.popleft(), summary)
             progress(1)
+    summary.seconds = time.perf_counter() - started
     return summary
 
 

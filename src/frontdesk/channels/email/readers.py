@@ -39,6 +39,7 @@ class MailReaders:
         self.count = count
         self._store = AttachmentStore(storage_root)
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: list[Future[Read]] = []
         if count > 0:
             self._pool = ProcessPoolExecutor(
                 count,
@@ -47,6 +48,13 @@ class MailReaders:
                 initializer=_start_reader,
                 initargs=(str(storage_root),),
             )
+            # Start them now: each imports the parser first, which takes a moment.
+            self._ready = [self._pool.submit(_read_in_reader, b"", 0) for _ in range(count)]
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until every reader process has started (and raise if one could not)."""
+        for started in self._ready:
+            started.result(timeout)
 
     def __enter__(self) -> MailReaders:
         return self
