@@ -239,6 +239,9 @@ STORE_AHEAD = 128
 # Messages read ahead of the one being stored: enough to keep the readers busy, few enough
 # that a mailbox of large mails does not fill the memory.
 READ_AHEAD = 64
+# Messages a reader process is handed at once. One at a time, each message would wait for
+# this process to pass the next one over, which it does only when its writer lets it.
+READ_CHUNK = 16
 
 Labelled = tuple[str, bytes | Exception]  # what MailSource.messages() yields
 
@@ -248,18 +251,30 @@ def read_in_order(
 ) -> Iterator[tuple[str, bytes | Exception, Read]]:
     """Each message with what reading it gave, in the order they came, READ_AHEAD of them
     being read at once."""
-    ahead: deque[tuple[str, bytes | Exception, Future[Read] | None]] = deque()
-    for label, raw in messages:
-        job = None if isinstance(raw, Exception) else readers.submit(raw, max_bytes)
-        ahead.append((label, raw, job))
-        if len(ahead) > READ_AHEAD:
-            yield _finished(ahead.popleft())
+    ahead: deque[tuple[list[Labelled], Future[list[Read]]]] = deque()
+    for chunk in batched(messages, READ_CHUNK):
+        raws = [raw for _, raw in chunk if not isinstance(raw, Exception)]
+        ahead.append((chunk, readers.submit_many(raws, max_bytes)))
+        if len(ahead) * READ_CHUNK > READ_AHEAD:
+            yield from _finished(*ahead.popleft())
     while ahead:
-        yield _finished(ahead.popleft())
+        yield from _finished(*ahead.popleft())
 
 
 def _finished(
-    item: tuple[str, bytes | Exception, Future[Read] | None],
-) -> tuple[str, bytes | Exception, Read]:
-    label, raw, job = item
-    return label, raw, None if job is None else job.result()
+    chunk: list[Labelled], job: Future[list[Read]]
+) -> Iterator[tuple[str, bytes | Exception, Read]]:
+    reads = iter(job.result())
+    for label, raw in chunk:
+        yield label, raw, None if isinstance(raw, Exception) else next(reads)
+
+
+def batched(items: Iterable[Labelled], size: int) -> Iterator[list[Labelled]]:
+    chunk: list[Labelled] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -75,6 +75,14 @@ class MailReaders:
             return done
         return self._pool.submit(_read_in_reader, raw, max_bytes)
 
+    def submit_many(self, raws: list[bytes], max_bytes: int) -> Future[list[Read]]:
+        """`submit` for several messages, handed to one reader at once."""
+        if self._pool is None:
+            done: Future[list[Read]] = Future()
+            done.set_result([read_within(raw, max_bytes, self._store) for raw in raws])
+            return done
+        return self._pool.submit(_read_many_in_reader, raws, max_bytes)
+
     async def read(self, raw: bytes, max_bytes: int) -> Read:
         """`submit` for the event loop: without reader processes, a thread reads."""
         if self._pool is None:
@@ -94,3 +102,7 @@ def _read_in_reader(raw: bytes, max_bytes: int) -> Read:
     assert _reader_store is not None
     read = read_within(raw, max_bytes, _reader_store)
     return portable(read) if isinstance(read, ReadEmail) else read
+
+
+def _read_many_in_reader(raws: list[bytes], max_bytes: int) -> list[Read]:
+    return [_read_in_reader(raw, max_bytes) for raw in raws]
