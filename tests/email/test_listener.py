@@ -122,6 +122,34 @@ def test_with_a_reader_process_mail_is_read_there_and_stored_and_threaded_here(
     assert b"order-1@example.org" in raw
 
 
+def test_when_a_reader_process_dies_the_mta_is_told_to_retry_and_the_retry_is_stored(
+    fd: Frontdesk, support: int
+) -> None:
+    listener = MailListener(fd, "127.0.0.1", 0, readers=1)
+    listener.start()
+    try:
+        with smtp_to(listener) as client:
+            assert client.sendmail("ani@example.org", ["support@example.com"], mail()) == {}
+        [reader] = listener.readers._processes
+        reader.kill()
+        reader.join()
+        second = mail(subject="Ещё вопрос", message_id="<order-2@example.org>")
+        answers = []
+        for _ in range(2):  # an MTA retries after a 4xx
+            with smtp_to(listener) as client:
+                try:
+                    client.sendmail("ani@example.org", ["support@example.com"], second)
+                except smtplib.SMTPDataError as refused:
+                    answers.append(refused.smtp_code)
+                else:
+                    answers.append(250)
+                    break
+    finally:
+        listener.stop()
+    assert answers in ([250], [451, 250])  # the message in hand when it died, if any, is retried
+    assert count(fd, Message) == 2  # read on a thread since, stored once
+
+
 def test_an_unknown_recipient_is_refused_with_550_and_nothing_is_stored(
     fd: Frontdesk, listener: MailListener
 ) -> None:

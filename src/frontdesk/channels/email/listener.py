@@ -38,7 +38,7 @@ from sqlalchemy import select
 from frontdesk.channels.base import parsed_config
 from frontdesk.channels.email.config import EmailInboxConfig
 from frontdesk.channels.email.intake import IngestResult, UnknownInbox, store_read
-from frontdesk.channels.email.readers import MailReaders
+from frontdesk.channels.email.readers import LoopReaders
 from frontdesk.db.rows import read, table_of
 from frontdesk.models import Inbox
 from frontdesk.runtime import Frontdesk
@@ -157,7 +157,7 @@ def _status(result: IngestResult | BaseException) -> str:
 class InboxHandler:
     """The aiosmtpd handler: recipients checked against the inboxes, messages ingested."""
 
-    def __init__(self, fd: Frontdesk, readers: MailReaders, *, lmtp: bool = False) -> None:
+    def __init__(self, fd: Frontdesk, readers: LoopReaders, *, lmtp: bool = False) -> None:
         self.fd = fd
         self.readers = readers
         self.lmtp = lmtp
@@ -330,7 +330,7 @@ class MailListener:
         self, fd: Frontdesk, host: str, port: int, *, lmtp: bool = False, readers: int = 0
     ) -> None:
         self.fd = fd
-        self.readers = MailReaders(readers, fd.storage.root)
+        self.readers = LoopReaders(readers, fd.storage.root)
         self.handler = InboxHandler(fd, self.readers, lmtp=lmtp)
         server_hostname = fd.settings.base_url.host or "localhost"
         self._controller = _Controller(
@@ -353,11 +353,6 @@ class MailListener:
         except Exception:
             log.exception("could not read the email inboxes; listening anyway")
         try:
-            self.readers.wait_ready()  # "listening" means ready to read what arrives
-        except Exception as exc:
-            self.readers.close()
-            raise RuntimeError(f"the mail reader processes could not start: {exc}") from exc
-        try:
             self._controller.start()
         except OSError as exc:
             self.readers.close()
@@ -371,6 +366,9 @@ class MailListener:
             self._controller.loop.call_soon_threadsafe(server.close)
         if not self.handler.wait_idle(DRAIN_SECONDS):
             log.warning("stopping the mail listener while messages are still being stored")
+        loop = self._controller.loop
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.readers.disconnect(), loop).result(5)
         self._controller.stop()
         self.readers.close()
         log.info("mail listener on %s:%s stopped", self.host, self.port)

@@ -26,7 +26,7 @@ from frontdesk.channels.email.intake import (
     load_config,
     store_read,
 )
-from frontdesk.channels.email.readers import MailReaders, Read
+from frontdesk.channels.email.readers import MailReaders, Pending, Read
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
@@ -239,8 +239,8 @@ STORE_AHEAD = 128
 # Messages read ahead of the one being stored: enough to keep the readers busy, few enough
 # that a mailbox of large mails does not fill the memory.
 READ_AHEAD = 64
-# Messages a reader process is handed at once. One at a time, each message would wait for
-# this process to pass the next one over, which it does only when its writer lets it.
+# Messages a reader is handed at once: one at a time, a reader would wait on this process
+# for each (which runs the writer too), and every hand-over wakes a process.
 READ_CHUNK = 16
 
 Labelled = tuple[str, bytes | Exception]  # what MailSource.messages() yields
@@ -251,7 +251,7 @@ def read_in_order(
 ) -> Iterator[tuple[str, bytes | Exception, Read]]:
     """Each message with what reading it gave, in the order they came, READ_AHEAD of them
     being read at once."""
-    ahead: deque[tuple[list[Labelled], Future[list[Read]]]] = deque()
+    ahead: deque[tuple[list[Labelled], Pending]] = deque()
     for chunk in batched(messages, READ_CHUNK):
         raws = [raw for _, raw in chunk if not isinstance(raw, Exception)]
         ahead.append((chunk, readers.submit_many(raws, max_bytes)))
@@ -261,9 +261,7 @@ def read_in_order(
         yield from _finished(*ahead.popleft())
 
 
-def _finished(
-    chunk: list[Labelled], job: Future[list[Read]]
-) -> Iterator[tuple[str, bytes | Exception, Read]]:
+def _finished(chunk: list[Labelled], job: Pending) -> Iterator[tuple[str, bytes | Exception, Read]]:
     reads = iter(job.result())
     for label, raw in chunk:
         yield label, raw, None if isinstance(raw, Exception) else next(reads)
