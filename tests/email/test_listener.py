@@ -11,9 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import SMTP
 from sqlalchemy import select
 
-from frontdesk.channels.email.listener import MailListener, start_listener
+from frontdesk.channels.email.listener import (
+    InboxHandler,
+    MailListener,
+    _PlainPaths,
+    start_listener,
+)
+from frontdesk.channels.email.readers import LoopReaders
 from frontdesk.channels.services import SERVICES, start_services, stop_services
 from frontdesk.clock import FrozenClock
 from frontdesk.config import Settings
@@ -148,6 +155,36 @@ def test_when_a_reader_process_dies_the_mta_is_told_to_retry_and_the_retry_is_st
         listener.stop()
     assert answers in ([250], [451, 250])  # the message in hand when it died, if any, is retried
     assert count(fd, Message) == 2  # read on a thread since, stored once
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "<ani@example.org>",
+        "<ani@example.org> SIZE=1234 BODY=8BITMIME",
+        "<ani@example.org>  (a comment) SIZE=1",
+        "<ani@example.org>\t",
+        "<анна@пример.рф>",
+        "<ani@[127.0.0.1]>",
+        " <support+Kx3vQ2aB@example.com>",
+        "<>",
+        '<"ani petrosyan"@example.org>',
+        "<@relay.example:ani@example.org>",
+        "ani@example.org",
+        "<ani@example.org",
+        "<ani@@example.org>",
+        "<ani@example.org>>",
+        "",
+    ],
+)
+def test_envelope_addresses_are_read_as_aiosmtpd_reads_them(
+    fd: Frontdesk, support: int, arg: str
+) -> None:
+    handler = InboxHandler(fd, LoopReaders(0, fd.storage.root))
+    ours, theirs = _PlainPaths(handler), SMTP(handler)
+    assert ours._getaddr(arg) == theirs._getaddr(arg)
+    ours.local_part_limit = theirs.local_part_limit = 3
+    assert ours._getaddr(arg) == theirs._getaddr(arg)
 
 
 def test_an_unknown_recipient_is_refused_with_550_and_nothing_is_stored(
