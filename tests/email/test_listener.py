@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import smtplib
 from collections.abc import Iterator
@@ -181,10 +182,14 @@ def test_envelope_addresses_are_read_as_aiosmtpd_reads_them(
     fd: Frontdesk, support: int, arg: str
 ) -> None:
     handler = InboxHandler(fd, LoopReaders(0, fd.storage.root))
-    ours, theirs = _PlainPaths(handler), SMTP(handler)
-    assert ours._getaddr(arg) == theirs._getaddr(arg)
-    ours.local_part_limit = theirs.local_part_limit = 3
-    assert ours._getaddr(arg) == theirs._getaddr(arg)
+    loop = asyncio.new_event_loop()  # a session needs one, never run here
+    try:
+        ours, theirs = _PlainPaths(handler, loop=loop), SMTP(handler, loop=loop)
+        assert ours._getaddr(arg) == theirs._getaddr(arg)
+        ours.local_part_limit = theirs.local_part_limit = 3
+        assert ours._getaddr(arg) == theirs._getaddr(arg)
+    finally:
+        loop.close()
 
 
 def test_an_unknown_recipient_is_refused_with_550_and_nothing_is_stored(

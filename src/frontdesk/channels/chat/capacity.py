@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
+from frontdesk.db.rows import read, read_scalar
 from frontdesk.domain.errors import Conflict
 from frontdesk.domain.tx import Tx
 from frontdesk.models import Agent, ChatCapacity, ChatSession, team_members
@@ -46,39 +47,57 @@ def check_capacity(tx: Tx, agent: Agent, default: int) -> None:
         raise Conflict(f"{agent.name} already has {limit} chats open (their capacity)")
 
 
-def _eligible(team_id: int | None) -> list[Any]:
-    clauses: list[Any] = [
-        Agent.is_active.is_(True),
-        Agent.role.in_(("admin", "agent")),
-        Agent.availability == "online",
-    ]
-    if team_id is not None:
-        member = select(team_members.c.agent_id).where(team_members.c.team_id == team_id)
-        clauses.append(or_(Agent.role == "admin", Agent.id.in_(member)))
-    return clauses
-
-
 def anyone_online(tx: Tx, team_id: int | None) -> bool:
     """Whether an agent who may see the team's chats is online (admins see all)."""
-    return tx.session.scalar(select(Agent.id).where(*_eligible(team_id)).limit(1)) is not None
+    statement = _ANYONE_ONLINE[team_id is not None]
+    return read_scalar(tx.session, statement, _team(team_id)) is not None
 
 
 def offer_targets(tx: Tx, team_id: int | None, default: int, *, limit: int = 20) -> list[int]:
     """Online agents who could take a new chat of the team now, the least busy first."""
+    statement = _OFFER_TARGETS[team_id is not None]
+    rows = read(tx.session, statement, {**_team(team_id), "default": default, "limit": limit})
+    return [row[0] for row in rows]
+
+
+def _team(team_id: int | None) -> dict[str, int]:
+    return {} if team_id is None else {"team_id": team_id}
+
+
+# Prebuilt (db/rows.py), for any team and for a given one: every new chat asks both.
+def _eligible(of_team: bool) -> list[Any]:
+    clauses: list[Any] = [
+        Agent.is_active.is_(True),
+        or_(Agent.role == "admin", Agent.role == "agent"),
+        Agent.availability == "online",
+    ]
+    if of_team:
+        member = select(team_members.c.agent_id).where(
+            team_members.c.team_id == bindparam("team_id")
+        )
+        clauses.append(or_(Agent.role == "admin", Agent.id.in_(member)))
+    return clauses
+
+
+def _offer_targets(of_team: bool) -> Select[Any]:
     busy = (
         select(ChatSession.agent_id, func.count().label("n"))
-        .where(ChatSession.state.in_(OCCUPYING), ChatSession.agent_id.is_not(None))
+        .where(or_(*(ChatSession.state == state for state in OCCUPYING)))
+        .where(ChatSession.agent_id.is_not(None))
         .group_by(ChatSession.agent_id)
         .subquery()
     )
-    seats = func.coalesce(ChatCapacity.max_chats, default)
+    seats = func.coalesce(ChatCapacity.max_chats, bindparam("default"))
     taken = func.coalesce(busy.c.n, 0)
-    rows = tx.session.execute(
+    return (
         select(Agent.id)
         .outerjoin(busy, busy.c.agent_id == Agent.id)
         .outerjoin(ChatCapacity, ChatCapacity.agent_id == Agent.id)
-        .where(*_eligible(team_id), taken < seats)
+        .where(*_eligible(of_team), taken < seats)
         .order_by(taken, Agent.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [row[0] for row in rows]
+
+
+_ANYONE_ONLINE = {team: select(Agent.id).where(*_eligible(team)).limit(1) for team in (False, True)}
+_OFFER_TARGETS = {team: _offer_targets(team) for team in (False, True)}

@@ -22,7 +22,7 @@ from frontdesk.channels.chat.frames import (
     thread_key,
 )
 from frontdesk.channels.chat.tokens import UploadClaim
-from frontdesk.db.rows import first_object, get_row, write
+from frontdesk.db.rows import first_object, get_row, insert_row, write, write_changes
 from frontdesk.domain.actors import SYSTEM, Actor
 from frontdesk.domain.contacts import IdentityRef, find_by_identity, resolve_sender
 from frontdesk.domain.errors import NotFound
@@ -255,7 +255,9 @@ def _start_chat(
     visit: Visit,
     bot_first: bool,
 ) -> ChatSession:
-    chat = ChatSession(
+    chat = insert_row(
+        tx.session,
+        ChatSession,
         inbox_id=inbox.id,
         visitor_id=visitor.id,
         ticket_id=ticket.id,
@@ -265,8 +267,6 @@ def _start_chat(
         transfers=0,
         started_at=tx.now(),
     )
-    tx.session.add(chat)
-    tx.session.flush()
     if bot_first:
         # Nobody is asked yet: the bot answers first (bot_turns.py hands over).
         tx.emit(
@@ -279,6 +279,7 @@ def _start_chat(
         )
     else:
         offer(tx, fd, chat, ticket, visitor.key)
+        write_changes(tx.session, chat)  # its state
     tx.audit(
         Actor.for_contact(visitor.contact_id),
         "chat.started",
@@ -320,14 +321,17 @@ def _ensure_visitor(tx: Tx, visit: Visit) -> ChatVisitor:
         if known is None:
             raise NotFound(f"chat visitor {visit.visitor_id} not found")
         return known
-    existing = tx.session.scalar(select(ChatVisitor).where(ChatVisitor.key == visit.key))
+    # Prebuilt statements (db/rows.py): every new visitor's first message comes here.
+    existing = first_object(tx.session, ChatVisitor, _VISITOR_BY_KEY, {"key": visit.key})
     if existing is not None:
         return existing
     contact, _ = resolve_sender(tx, IdentityRef("chat", visit.key))
     if visit.locale and not contact.language:
         contact.language = visit.locale
-    tx.session.flush()
-    visitor = ChatVisitor(
+        write_changes(tx.session, contact)
+    return insert_row(
+        tx.session,
+        ChatVisitor,
         inbox_id=visit.inbox_id,
         key=visit.key,
         contact_id=contact.id,
@@ -336,9 +340,9 @@ def _ensure_visitor(tx: Tx, visit: Visit) -> ChatVisitor:
         created_at=tx.now(),
         last_seen_at=tx.now(),
     )
-    tx.session.add(visitor)
-    tx.session.flush()
-    return visitor
+
+
+_VISITOR_BY_KEY = select(ChatVisitor).where(ChatVisitor.key == bindparam("key"))
 
 
 _OPEN_CHAT = (
