@@ -66,6 +66,19 @@ def smtp_to(listener: MailListener) -> Iterator[smtplib.SMTP]:
         yield client
 
 
+def bcc_to_the_plus_address(listener: MailListener, token: str) -> None:
+    """A colleague's mail with the ticket's plus address in Bcc: only the envelope says
+    which ticket it belongs to."""
+    bcc = mail(
+        sender="aram@example.net",
+        to="someone@example.net",
+        subject="Fwd: about Ani's order",
+        message_id="<colleague-2@example.net>",
+    )
+    with smtp_to(listener) as client:
+        client.sendmail("aram@example.net", [f"support+{token}@example.com"], bcc)
+
+
 def tickets(fd: Frontdesk) -> list[Ticket]:
     with fd.read() as session:
         return list(session.scalars(select(Ticket).order_by(Ticket.id)))
@@ -103,16 +116,7 @@ def test_with_a_reader_process_mail_is_read_there_and_stored_and_threaded_here(
                 client.sendmail("ani@example.org", ["support@example.com"], first.as_bytes()) == {}
             )
         [ticket] = tickets(fd)
-        # A Bcc to the plus address: only the envelope, which the reader must see, says
-        # which ticket it belongs to.
-        bcc = mail(
-            sender="aram@example.net",
-            to="someone@example.net",
-            subject="Fwd: about Ani's order",
-            message_id="<colleague-2@example.net>",
-        )
-        with smtp_to(listener) as client:
-            client.sendmail("aram@example.net", [f"support+{ticket.token}@example.com"], bcc)
+        bcc_to_the_plus_address(listener, ticket.token)  # the reader must see the envelope
     finally:
         listener.stop()
     assert [t.id for t in tickets(fd)] == [ticket.id]
@@ -267,14 +271,7 @@ def test_the_plus_address_threads_even_when_the_headers_do_not_show_it(
     with smtp_to(listener) as client:
         client.sendmail("ani@example.org", ["support@example.com"], mail())
     [first] = tickets(fd)
-    bcc = mail(
-        sender="aram@example.net",
-        to="someone@example.net",
-        subject="Fwd: about Ani's order",
-        message_id="<colleague-2@example.net>",
-    )
-    with smtp_to(listener) as client:
-        client.sendmail("aram@example.net", [f"support+{first.token}@example.com"], bcc)
+    bcc_to_the_plus_address(listener, first.token)
     assert [t.id for t in tickets(fd)] == [first.id]
     assert count(fd, Message) == 2
 
