@@ -139,7 +139,7 @@ class ImportSummary:
     failed: int = 0
     tickets_created: int = 0
     problems: list[str] = field(default_factory=list)  # the first few, for the report
-    seconds: float = 0.0  # from the first message read to the last one's commit
+    seconds: float = 0.0  # the whole import: readers started, every message read and stored
 
     @property
     def total(self) -> int:
