@@ -23,9 +23,11 @@ import io
 import logging
 import multiprocessing
 import pickle
+import queue
 import signal
 import socket
 import struct
+import threading
 from collections import deque
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -117,22 +119,49 @@ class _ReaderProcesses:
 class MailReaders(_ReaderProcesses):
     """Readers for a caller on a thread (`frontdesk mail import`): hand over messages,
     collect the answers later, in the order handed over. Without readers, messages are
-    read on the spot."""
+    read on the spot.
+
+    Requests are written by a thread of their own: a reader blocks writing a large
+    answer until it is collected, so a caller that wrote its next large request itself
+    would wait on the reader while the reader waits on it."""
 
     def __init__(self, count: int, storage_root: Path) -> None:
         super().__init__(count, storage_root)
         self._streams = [sock.makefile("rwb") for sock in self._sockets]
         self._next = 0
+        self._requests: queue.SimpleQueue[tuple[io.BufferedIOBase, object] | None] = (
+            queue.SimpleQueue()
+        )
+        self._sender: threading.Thread | None = None
+        if self._streams:
+            self._sender = threading.Thread(
+                target=self._send_all, name="frontdesk-mail-readers", daemon=True
+            )
+            self._sender.start()
 
     def submit_many(self, raws: list[bytes], max_bytes: int) -> Pending:
         if not self._streams:
             return Pending([read_within(raw, max_bytes, self._store) for raw in raws])
         stream = self._streams[self._next % len(self._streams)]
         self._next += 1
-        _write_frame(stream, (raws, max_bytes))
+        self._requests.put((stream, (raws, max_bytes)))
         return Pending(stream)
 
+    def _send_all(self) -> None:
+        while (request := self._requests.get()) is not None:
+            stream, value = request
+            try:
+                _write_frame(stream, value)
+            except (OSError, ValueError):  # ValueError: closed meanwhile
+                log.exception("could not hand messages to a mail reader")  # result() says so
+
     def close(self) -> None:
+        if self._sender is not None:
+            self._requests.put(None)
+            # A sender stuck on a reader that no longer reads is let go: it is a daemon,
+            # and closing the streams below ends its write.
+            self._sender.join(5)
+            self._sender = None
         for stream in self._streams:
             stream.close()
         self._streams = []
