@@ -1,9 +1,14 @@
-"""A small customer email, as the SMTP and webhook tests send it."""
+"""A small customer email, as the SMTP and webhook tests send it, and an inbox for it."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.policy import SMTP
+from typing import Any
+
+from frontdesk.domain.actors import SYSTEM
+from frontdesk.domain.inboxes import create_inbox
+from frontdesk.runtime import Frontdesk
 
 
 def customer_mail(
@@ -20,3 +25,16 @@ def customer_mail(
     message["Message-ID"] = message_id
     message.set_content(body)
     return message.as_bytes(policy=SMTP)  # CRLF line ends, as on the wire
+
+
+def email_inbox(fd: Frontdesk, address: str, **config: Any) -> int:
+    with fd.transaction() as tx:
+        inbox = create_inbox(
+            tx,
+            SYSTEM,
+            name=address,
+            kind="email",
+            config={"address": address, **config},
+            team_id=None,
+        )
+        return inbox.id

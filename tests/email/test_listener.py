@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiosmtpd.smtp import SMTP
@@ -25,26 +24,12 @@ from frontdesk.channels.email.readers import LoopReaders
 from frontdesk.channels.services import SERVICES, start_services, stop_services
 from frontdesk.clock import FrozenClock
 from frontdesk.config import Settings
-from frontdesk.domain.actors import SYSTEM
-from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Attachment, Contact, Message, Ticket
 from frontdesk.runtime import Frontdesk
 from tests.conftest import count, table_gone
 from tests.email.mails import customer_mail as mail
+from tests.email.mails import email_inbox
 from tests.servers import env_for, free_port, started, wait_until
-
-
-def email_inbox(fd: Frontdesk, address: str, **config: Any) -> int:
-    with fd.transaction() as tx:
-        inbox = create_inbox(
-            tx,
-            SYSTEM,
-            name=address,
-            kind="email",
-            config={"address": address, **config},
-            team_id=None,
-        )
-        return inbox.id
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from frontdesk.channels.email.mailbox_import import ImportSummary, import_source, open_source
-from frontdesk.domain.actors import SYSTEM
-from frontdesk.domain.inboxes import create_inbox
 from frontdesk.models import Attachment, Message
 from frontdesk.runtime import Frontdesk
 from tests.conftest import count
+from tests.email.mails import email_inbox
 
 
 def test_an_import_of_large_mail_through_a_reader_neither_stalls_nor_loses_any(
@@ -31,15 +30,7 @@ def test_an_import_of_large_mail_through_a_reader_neither_stalls_nor_loses_any(
             os.urandom(300_000), maintype="application", subtype="pdf", filename=f"σχέδιο-{i}.pdf"
         )
         (folder / f"{i:03d}.eml").write_bytes(mail.as_bytes())
-    with fd.transaction() as tx:
-        inbox = create_inbox(
-            tx,
-            SYSTEM,
-            name="Support",
-            kind="email",
-            config={"address": "support@example.com"},
-            team_id=None,
-        ).id
+    inbox = email_inbox(fd, "support@example.com")
     summaries: list[ImportSummary] = []
     importing = threading.Thread(
         target=lambda: summaries.append(import_source(fd, inbox, open_source(folder), readers=1)),

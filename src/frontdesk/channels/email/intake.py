@@ -93,24 +93,21 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     return fd.writes.call(partial(store_email, fd, inbox_id, *read))
 
 
-async def ingest_async(
-    fd: Frontdesk, inbox_id: int, raw: bytes, config: EmailInboxConfig | None = None
-) -> IngestResult:
-    """`ingest()` for the event loop (SMTP sessions, webhook posts): the message is read in
-    a thread, and stored through the group-commit writer without a thread waiting on it.
-    A caller that has just read the inbox's settings (the SMTP listener) passes them."""
-    read = await asyncio.to_thread(_read_for, fd, inbox_id, raw, config)
+async def ingest_async(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
+    """`ingest()` for the event loop (webhook posts): the message is read in a thread,
+    and stored through the group-commit writer without a thread waiting on it. (The SMTP
+    listener reads in reader processes: `readers.py`.)"""
+    read = await asyncio.to_thread(_read_for, fd, inbox_id, raw)
     if isinstance(read, IngestResult):
         return read
     return await fd.writes.run(partial(store_email, fd, inbox_id, *read))
 
 
 def _read_for(
-    fd: Frontdesk, inbox_id: int, raw: bytes, config: EmailInboxConfig | None = None
+    fd: Frontdesk, inbox_id: int, raw: bytes
 ) -> tuple[EmailInboxConfig, ReadEmail] | IngestResult:
-    if config is None:
-        with fd.reading() as tx:
-            config = load_config(tx, inbox_id)
+    with fd.reading() as tx:
+        config = load_config(tx, inbox_id)
     if len(raw) > config.max_message_bytes:
         return refuse_oversized(fd, inbox_id, config, raw)
     return config, read_email(raw, fd.storage)

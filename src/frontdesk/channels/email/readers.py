@@ -49,7 +49,7 @@ START_SECONDS = 60.0
 
 
 class ReaderGone(Exception):
-    """A reader process stopped with messages in hand (they were not read)."""
+    """A reader process did not start, or stopped with messages in hand (not read)."""
 
 
 def read_within(raw: bytes, max_bytes: int, store: AttachmentStore) -> Read:
@@ -215,6 +215,7 @@ class _Channel:
         self.writer = writer
         self.waiting: deque[asyncio.Future[Read]] = deque()
         self.alive = True
+        # Held: the loop keeps only a weak reference to a task.
         self._receiving = asyncio.ensure_future(self._receive())
 
     @classmethod
