@@ -21,13 +21,17 @@ from itertools import pairwise
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Insert,
     Integer,
+    MetaData,
     Select,
     bindparam,
     cast,
     column,
     func,
+    insert,
     literal_column,
     select,
     table,
@@ -36,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
+from frontdesk.db.rows import table_of
 from frontdesk.models import SearchDocument
 from frontdesk.search.analysis import Token
 from frontdesk.search.query import Phrase, Prefix, Query, Term, Word
@@ -44,6 +49,20 @@ from frontdesk.search.scoring import DF_CAP, Part, scores
 CANDIDATES = 1000
 # Tokens past this position are not indexed on PostgreSQL (tsvector positions stop there).
 MAX_POSITION = 16383
+
+
+# A document's analysed (title, body).
+Analysed = tuple[Sequence[Token], Sequence[Token]]
+
+
+def _insert_documents(
+    session: Session, statement: Insert, documents: Sequence[dict[str, Any]]
+) -> list[int]:
+    rows = session.execute(
+        statement.returning(literal_column("id", Integer), sort_by_parameter_order=True),
+        list(documents),
+    )
+    return [row[0] for row in rows]
 
 
 @dataclass(frozen=True)
@@ -56,7 +75,16 @@ class Terms:
 
 
 class Backend(Protocol):
-    def write(self, session: Session, rows: Sequence[Terms]) -> None: ...
+    def insert(
+        self, session: Session, documents: Sequence[dict[str, Any]], terms: Sequence[Analysed]
+    ) -> list[int]:
+        """Insert new documents (search_documents columns) with their terms; their ids."""
+        ...
+
+    def write(self, session: Session, rows: Sequence[Terms]) -> None:
+        """The terms of documents already there."""
+        ...
+
     def delete(self, session: Session, doc_ids: Sequence[int]) -> None: ...
     def clear(self, session: Session) -> None: ...
     def candidates(
@@ -84,6 +112,13 @@ def _fts_string(token: str) -> str:
 class SqliteFts5:
     """An FTS5 table: title words, title stems, body words, body stems. Ranked by
     frontdesk.search.scoring, not FTS5's bm25() (see there why)."""
+
+    def insert(
+        self, session: Session, documents: Sequence[dict[str, Any]], terms: Sequence[Analysed]
+    ) -> list[int]:
+        ids = _insert_documents(session, insert(SearchDocument), documents)
+        self.write(session, [Terms(i, *t) for i, t in zip(ids, terms, strict=True)])
+        return ids
 
     def write(self, session: Session, rows: Sequence[Terms]) -> None:
         if not rows:
@@ -248,6 +283,17 @@ class PostgresFullText:
             positions[pair].append(mark)
         return " ".join(f"{_lexeme(lex)}:{','.join(p)}" for lex, p in positions.items())
 
+    def insert(
+        self, session: Session, documents: Sequence[dict[str, Any]], terms: Sequence[Analysed]
+    ) -> list[int]:
+        # In the same INSERT: an UPDATE after it would leave a dead version of every row
+        # (and of its index entries) for VACUUM, doubling the table after a bulk index.
+        rows = [
+            {**document, "lexemes": self.tsvector(Terms(0, *analysed))}
+            for document, analysed in zip(documents, terms, strict=True)
+        ]
+        return _insert_documents(session, _INSERT_WITH_TERMS, rows)
+
     def write(self, session: Session, rows: Sequence[Terms]) -> None:
         if rows:
             session.execute(
@@ -311,6 +357,12 @@ class PostgresFullText:
                 return found
         return [(row[0], float(row[1])) for row in session.execute(statement)]
 
+
+# search_documents as the migration made it on PostgreSQL: with the tsvector column that
+# the model does not declare (SQLite has no such column).
+_WITH_TERMS = table_of(SearchDocument).to_metadata(MetaData())
+_WITH_TERMS.append_column(Column("terms", TSVECTOR))
+_INSERT_WITH_TERMS = insert(_WITH_TERMS).values(terms=cast(bindparam("lexemes"), TSVECTOR))
 
 SQLITE = SqliteFts5()
 POSTGRES = PostgresFullText()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from frontdesk.language import detect
@@ -296,7 +296,15 @@ def _write(fd: Frontdesk, found: Batch) -> int:
                 same.append(source)
             else:
                 changed.append(source)
-        ids = _insert(session, fresh, now) if fresh else []
+        ids = (
+            backend.insert(
+                session,
+                [_columns(s, now) for s in fresh],
+                [analysed[(s.kind, s.ref_id)] for s in fresh],
+            )
+            if fresh
+            else []
+        )
         for source in changed:
             session.execute(
                 update(SearchDocument)
@@ -305,13 +313,14 @@ def _write(fd: Frontdesk, found: Batch) -> int:
             )
         if same:
             _touch(session, existing, same)
-        targets = [(existing[(s.kind, s.ref_id)][0], s) for s in changed]
-        targets += list(zip(ids, fresh, strict=True))
         backend.write(
             session,
-            [Terms(doc_id, *analysed[(s.kind, s.ref_id)]) for doc_id, s in targets],
+            [
+                Terms(existing[(s.kind, s.ref_id)][0], *analysed[(s.kind, s.ref_id)])
+                for s in changed
+            ],
         )
-    return len(targets)
+    return len(ids) + len(changed)
 
 
 def _existing(
@@ -347,14 +356,6 @@ def _columns(source: Source, now: datetime) -> dict[str, Any]:
         "digest": source.digest,
         "indexed_at": now,
     }
-
-
-def _insert(session: Session, sources: list[Source], now: datetime) -> list[int]:
-    rows = session.execute(
-        insert(SearchDocument).returning(SearchDocument.id, sort_by_parameter_order=True),
-        [_columns(s, now) for s in sources],
-    )
-    return [row[0] for row in rows]
 
 
 def _touch(

@@ -69,6 +69,10 @@ def read_email(raw: bytes, storage: AttachmentStore) -> ReadEmail:
     parsed = parse_email(raw)
     verdict = classify(parsed.headers)
     raw_sha = storage.put(raw)  # the original is kept, whatever happens next
+    for attachment in parsed.attachments:
+        # Written here, in a reader process when there is one: creating a file costs more
+        # than the SQL of a message, and storing then finds the file already there.
+        storage.put(attachment.data)
     return ReadEmail(parsed, verdict, trim_reply(parsed.text), raw_sha)
 
 
