@@ -14,6 +14,7 @@ over every document that has a common word.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +28,15 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Select,
+    and_,
     bindparam,
     cast,
     column,
     func,
     insert,
+    literal,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -247,15 +251,18 @@ PAIR_MARK = "~"
 # word in it.
 LEXEME_BYTES = 900_000
 INCOMPLETE = "~"
-# PostgreSQL looks among the newest RECENT_WINDOW documents first, and ranks what it found
-# there when that is at least ENOUGH_RECENT.
-RECENT_WINDOW = 20_000
-ENOUGH_RECENT = 200
+# PostgreSQL looks among the newest documents first: the newest WINDOWS[0], then WINDOWS[1] …
+# then all, and ranks what it found as soon as that is at least ENOUGH.
+WINDOWS = (20_000, 80_000, 320_000)
+ENOUGH = 200
 
 
 class PostgresFullText:
     """A tsvector column (`terms`) with a GIN index. Lexemes are written as they are, with
     no parser or dictionary of PostgreSQL in between: analysis is ours."""
+
+    def __init__(self) -> None:
+        self._common: dict[str, tuple[float, frozenset[str]]] = {}
 
     def tsvector(self, row: Terms) -> str:
         positions: dict[str, list[str]] = defaultdict(list)
@@ -307,55 +314,94 @@ class PostgresFullText:
     def clear(self, session: Session) -> None:
         session.execute(text("UPDATE search_documents SET terms = NULL"))
 
-    def tsquery(self, query: Query) -> str:
-        positive = (" | " if query.match_any else " & ").join(self._term(t) for t in query.terms)
+    def tsquery(
+        self, query: Query, *, common: frozenset[str] = frozenset(), whole: bool = False
+    ) -> str:
+        """The query as a tsquery. Phrases are word pairs, or with `whole`, whole words
+        (for the documents too big for all their pairs). A word one of whose stems is in
+        `common` is looked for without its prefix alternative (see `common_lexemes`)."""
+        terms = [self._term(t, common, whole) for t in query.terms]
+        positive = (" | " if query.match_any else " & ").join(terms)
         if query.excluded:
-            negative = " | ".join(self._term(t) for t in query.excluded)
+            negative = " | ".join(self._term(t, frozenset(), whole) for t in query.excluded)
             return f"({positive}) & !({negative})"
         return positive
 
-    def _term(self, term: Term) -> str:
+    def _term(self, term: Term, common: frozenset[str], whole: bool) -> str:
         if isinstance(term, Word):
             options = [_lexeme(s) for s in term.stems]
-            if term.prefix:
+            if term.prefix and common.isdisjoint(term.stems):
                 options.append(_lexeme(WORD_MARK + term.prefix) + ":*")
             return "(" + " | ".join(options) + ")"
         if isinstance(term, Phrase):
-            return self._phrase(term.words)
+            if len(term.words) == 1 or whole:
+                return "(" + " <-> ".join(_lexeme(WORD_MARK + w) for w in term.words) + ")"
+            pairs = pairwise(term.words)
+            return "(" + " <-> ".join(_lexeme(f"{PAIR_MARK}{a} {b}") for a, b in pairs) + ")"
         assert isinstance(term, Prefix)
         return _lexeme(WORD_MARK + term.prefix) + ":*"
 
-    def _phrase(self, words: Sequence[str]) -> str:
-        if len(words) == 1:
-            return _lexeme(WORD_MARK + words[0])
-        pairs = " <-> ".join(_lexeme(f"{PAIR_MARK}{a} {b}") for a, b in pairwise(words))
-        by_words = " <-> ".join(_lexeme(WORD_MARK + w) for w in words)
-        # Only the rare documents too big for all their pairs are read word by word.
-        return f"(({pairs}) | ({_lexeme(INCOMPLETE)} & {by_words}))"
+    def common_lexemes(self, session: Session) -> frozenset[str]:
+        """Lexemes in more than about 0.2 % of the documents, as the planner's statistics
+        know them (ANALYZE keeps the 1 000 most common lexemes of a tsvector column).
+
+        A word that common is known well enough by its stems. Its prefix alternative (for
+        endings the stemmer misses) would make the GIN index merge every word that starts
+        alike, 145 000 documents for the family of a common Latvian word: 120 ms, where
+        the stems alone take 4. Read once a minute per database."""
+        key = str(session.get_bind().engine.url)
+        read_at, known = self._common.get(key, (-COMMON_SECONDS, frozenset()))
+        if time.monotonic() - read_at >= COMMON_SECONDS:
+            elements = session.scalar(_COMMON_LEXEMES)
+            known = frozenset(elements or ())
+            self._common[key] = (time.monotonic(), known)
+        return known
 
     def candidates(
         self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
     ) -> list[tuple[int, float]]:
         terms = literal_column("search_documents.terms", TSVECTOR)
-        tsquery = cast(bindparam("tsquery", self.tsquery(query)), TSQUERY)
+        tsquery = cast(
+            bindparam("tsquery", self.tsquery(query, common=self.common_lexemes(session))),
+            TSQUERY,
+        )
+        matches: ColumnElement[bool] = terms.op("@@")(tsquery)
+        if any(isinstance(t, Phrase) and len(t.words) > 1 for t in query.terms + query.excluded):
+            # The rare documents too big for all their pairs, found by their INCOMPLETE
+            # mark (a short list in the index), are checked word by word.
+            whole = cast(bindparam("whole", self.tsquery(query, whole=True)), TSQUERY)
+            incomplete = cast(literal(_lexeme(INCOMPLETE)), TSQUERY)
+            matches = or_(matches, and_(terms.op("@@")(incomplete), terms.op("@@")(whole)))
         statement: Select[Any] = joins(select(SearchDocument.id, func.ts_rank(terms, tsquery, 1)))
         statement = (
-            statement.where(terms.op("@@")(tsquery), *where)
-            .order_by(SearchDocument.id.desc())
+            statement.where(matches, *where)
+            .order_by((SearchDocument.id + 0).desc())
             .limit(CANDIDATES)
         )
-        # The index gives every matching row at once, in no order, and each must be read
-        # to check that its words stand together: for a phrase of common words (a hundred
-        # thousand rows) that costs 100 ms. A phrase is looked for among the newest
-        # documents first; only when too few of them have it, in the whole index.
-        phrase = any(isinstance(term, Phrase) and len(term.words) > 1 for term in query.terms)
+        # The GIN index gives every matching row at once, in no order, and each must then
+        # be read from the table (about 10 µs a row here): for a word in 50 000 documents
+        # that is half a second. Walking the primary key newest first instead reads every
+        # row until enough match: as slow for a word in a few thousand. So look among the
+        # newest documents first: a BRIN index on id gives `id > n` for a few index pages,
+        # and only rows that match and are recent are read. `id + 0` keeps the planner off
+        # the primary-key walk, whose cost it cannot judge when its estimate is off.
         newest = session.scalar(select(func.max(SearchDocument.id))) or 0
-        if phrase and newest > RECENT_WINDOW:
-            recent = statement.where(SearchDocument.id > newest - RECENT_WINDOW)
+        for window in WINDOWS:
+            if newest <= window:
+                break
+            recent = statement.where(SearchDocument.id > newest - window)
             found = [(row[0], float(row[1])) for row in session.execute(recent)]
-            if len(found) >= ENOUGH_RECENT:
+            if len(found) >= ENOUGH:
                 return found
         return [(row[0], float(row[1])) for row in session.execute(statement)]
+
+
+COMMON_SECONDS = 60.0
+_COMMON_LEXEMES = text(
+    "SELECT most_common_elems::text::text[] FROM pg_stats "
+    "WHERE schemaname = current_schema() AND tablename = 'search_documents' "
+    "AND attname = 'terms'"
+)
 
 
 # search_documents as the migration made it on PostgreSQL: with the tsvector column that

@@ -1,7 +1,8 @@
 """Database objects of the search index that the SQLAlchemy models do not describe.
 
 They differ per database (an FTS5 virtual table with its shadow tables on SQLite; a
-tsvector column and GIN indexes on PostgreSQL), are made by migration 0004, and are left
+tsvector column, GIN and BRIN indexes on PostgreSQL), are made by migrations 0004 and
+0010, and are left
 out of the model/migration comparison of `alembic check`.
 """
 
@@ -9,7 +10,11 @@ from __future__ import annotations
 
 UNMANAGED_TABLE_PREFIX = "search_fts"
 UNMANAGED_COLUMNS = {("search_documents", "terms")}
-UNMANAGED_INDEXES = {"ix_search_documents_terms", "ix_contact_identities_address_trgm"}
+UNMANAGED_INDEXES = {
+    "ix_search_documents_terms",
+    "ix_search_documents_id_brin",
+    "ix_contact_identities_address_trgm",
+}
 
 
 def is_unmanaged(name: str | None, type_: str, parent_table: str | None) -> bool:
