@@ -5,11 +5,12 @@ each turns the query into its own syntax, quoting every token so that nothing a 
 typed is read as an operator.
 
 Ranking plan: a word in many documents (56 000 of a million) makes ranking every hit slow,
-so each backend takes the newest CANDIDATES (1 000) matching documents that pass the filters (both
-walk their index newest first and stop), and ranks those. Rare words are ranked exactly;
-for common ones the ranking covers the newest hits, which in a help desk are the ones
-people look for. On SQLite the ranking is frontdesk.search.scoring, which needs no pass
-over every document that has a common word.
+so each backend ranks only the newest matching documents that pass the filters: SQLite
+walks its index newest first and stops at CANDIDATES (1 000); PostgreSQL looks in windows
+of the newest documents, widening them until ENOUGH (200) match (see `candidates`). Rare
+words are ranked exactly; for common ones the ranking covers the newest hits, which in a
+help desk are the ones people look for. On SQLite the ranking is
+frontdesk.search.scoring, which needs no pass over every document that has a common word.
 """
 
 from __future__ import annotations
