@@ -362,15 +362,14 @@ class PostgresFullText:
         self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
     ) -> list[tuple[int, float]]:
         terms = literal_column("search_documents.terms", TSVECTOR)
-        tsquery = cast(
-            bindparam("tsquery", self.tsquery(query, common=self.common_lexemes(session))),
-            TSQUERY,
-        )
+        common = self.common_lexemes(session)
+        tsquery = cast(bindparam("tsquery", self.tsquery(query, common=common)), TSQUERY)
         matches: ColumnElement[bool] = terms.op("@@")(tsquery)
         if any(isinstance(t, Phrase) and len(t.words) > 1 for t in query.terms + query.excluded):
             # The rare documents too big for all their pairs, found by their INCOMPLETE
             # mark (a short list in the index), are checked word by word.
-            whole = cast(bindparam("whole", self.tsquery(query, whole=True)), TSQUERY)
+            by_words = self.tsquery(query, common=common, whole=True)
+            whole = cast(bindparam("whole", by_words), TSQUERY)
             incomplete = cast(literal(_lexeme(INCOMPLETE)), TSQUERY)
             matches = or_(matches, and_(terms.op("@@")(incomplete), terms.op("@@")(whole)))
         statement: Select[Any] = joins(select(SearchDocument.id, func.ts_rank(terms, tsquery, 1)))
