@@ -58,6 +58,17 @@ MAX_POSITION = 16383
 
 # A document's analysed (title, body).
 Analysed = tuple[Sequence[Token], Sequence[Token]]
+# What a candidate brings of its document, read with the match: hits are built from it
+# without reading the documents again.
+DOCUMENT = (
+    SearchDocument.id,
+    SearchDocument.kind,
+    SearchDocument.ref_id,
+    SearchDocument.ticket_id,
+    SearchDocument.article_id,
+    SearchDocument.language,
+)
+Candidate = tuple[tuple[Any, ...], float]
 
 
 def _insert_documents(
@@ -94,8 +105,9 @@ class Backend(Protocol):
     def clear(self, session: Session) -> None: ...
     def candidates(
         self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
-    ) -> list[tuple[int, float]]:
-        """(document id, score) of the newest matching documents; higher score is better."""
+    ) -> list[Candidate]:
+        """The newest matching documents (their DOCUMENT columns) with their scores; higher
+        is better."""
         ...
 
 
@@ -160,12 +172,12 @@ class SqliteFts5:
 
     def candidates(
         self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
-    ) -> list[tuple[int, float]]:
+    ) -> list[Candidate]:
         parts = [self._part(session, term) for term in query.terms]
         fts = FTS_TABLE.c
         statement: Select[Any] = (
             select(
-                SearchDocument.id,
+                *DOCUMENT,
                 *(func.substr(fts[name], 1, TEXT_READ) for name in FTS_COLUMNS),
             )
             .select_from(FTS_TABLE)
@@ -180,12 +192,13 @@ class SqliteFts5:
             .order_by(fts.rowid.desc())
             .limit(CANDIDATES)
         )
-        rows = [tuple(row) for row in session.execute(statement)]
+        rows = [tuple(row) for row in session.connection().execute(statement).all()]
         if not rows:
             return []
         documents = session.scalar(select(func.max(SearchDocument.id))) or 0
-        ranks = scores([row[1:] for row in rows], parts, documents)
-        return [(row[0], rank) for row, rank in zip(rows, ranks, strict=True)]
+        width = len(DOCUMENT)
+        ranks = scores([row[width:] for row in rows], parts, documents)
+        return [(row[:width], rank) for row, rank in zip(rows, ranks, strict=True)]
 
     def match(self, query: Query, parts: Sequence[Part] | None = None) -> str:
         """The MATCH expression; with `parts`, each word takes its prefix only where
@@ -360,7 +373,7 @@ class PostgresFullText:
 
     def candidates(
         self, session: Session, query: Query, where: Sequence[ColumnElement[bool]], joins: Joins
-    ) -> list[tuple[int, float]]:
+    ) -> list[Candidate]:
         terms = literal_column("search_documents.terms", TSVECTOR)
         common = self.common_lexemes(session)
         tsquery = cast(bindparam("tsquery", self.tsquery(query, common=common)), TSQUERY)
@@ -372,7 +385,7 @@ class PostgresFullText:
             whole = cast(bindparam("whole", by_words), TSQUERY)
             incomplete = cast(literal(_lexeme(INCOMPLETE)), TSQUERY)
             matches = or_(matches, and_(terms.op("@@")(incomplete), terms.op("@@")(whole)))
-        statement: Select[Any] = joins(select(SearchDocument.id, func.ts_rank(terms, tsquery, 1)))
+        statement: Select[Any] = joins(select(*DOCUMENT, func.ts_rank(terms, tsquery, 1)))
         statement = (
             statement.where(matches, *where)
             .order_by((SearchDocument.id + 0).desc())
@@ -389,11 +402,17 @@ class PostgresFullText:
         for window in WINDOWS:
             if newest <= window:
                 break
-            recent = statement.where(SearchDocument.id > newest - window)
-            found = [(row[0], float(row[1])) for row in session.execute(recent)]
+            found = _scored(session, statement.where(SearchDocument.id > newest - window))
             if len(found) >= ENOUGH:
                 return found
-        return [(row[0], float(row[1])) for row in session.execute(statement)]
+        return _scored(session, statement)
+
+
+def _scored(session: Session, statement: Select[Any]) -> list[Candidate]:
+    """Rows of DOCUMENT columns and a score, as candidates. Read through the connection:
+    for a thousand rows, the ORM's result handling cost more than PostgreSQL's answer."""
+    rows = session.connection().execute(statement).all()
+    return [(tuple(row[:-1]), float(row[-1])) for row in rows]
 
 
 COMMON_SECONDS = 60.0

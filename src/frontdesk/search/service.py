@@ -27,7 +27,7 @@ from frontdesk.models import (
     Ticket,
     TicketTag,
 )
-from frontdesk.search.backends import backend_for
+from frontdesk.search.backends import Candidate, backend_for
 from frontdesk.search.highlight import snippet
 from frontdesk.search.query import Query, parse
 
@@ -81,16 +81,18 @@ def search(
     if query.excluded:
         # -word excludes a ticket if any of its messages has the word, not just the one hit.
         unwanted = Query(terms=query.excluded, match_any=True)
-        excluded = _owners(session, backend.candidates(session, unwanted, where, _join_tickets))
+        excluded = _owners(backend.candidates(session, unwanted, where, _join_tickets))
     return _hits(session, query, found, limit, excluded)
 
 
-def _owners(session: Session, found: list[tuple[int, float]]) -> set[tuple[str, int]]:
-    return {_owner(doc) for doc in _documents(session, [doc_id for doc_id, _ in found])}
+def _owners(found: list[Candidate]) -> set[tuple[str, int]]:
+    return {_owner(_Doc(*row)) for row, _ in found}
 
 
 @dataclass(frozen=True)
 class _Doc:
+    """A matching document as the candidates read it (backends.DOCUMENT)."""
+
     id: int
     kind: str
     ref_id: int
@@ -99,28 +101,8 @@ class _Doc:
     language: str | None
 
 
-def _documents(session: Session, ids: list[int]) -> list[_Doc]:
-    """Plain rows, not ORM objects: a query may look at up to CANDIDATES of them."""
-    columns = (
-        SearchDocument.id,
-        SearchDocument.kind,
-        SearchDocument.ref_id,
-        SearchDocument.ticket_id,
-        SearchDocument.article_id,
-        SearchDocument.language,
-    )
-    out: list[_Doc] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        out += [
-            _Doc(*row)
-            for row in session.execute(select(*columns).where(SearchDocument.id.in_(chunk)))
-        ]
-    return out
-
-
-def _ranked(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    return sorted(found, key=lambda pair: (-pair[1], -pair[0]))
+def _ranked(found: list[Candidate]) -> list[Candidate]:
+    return sorted(found, key=lambda pair: (-pair[1], -pair[0][0]))
 
 
 def _join_tickets(statement: Select[Any]) -> Select[Any]:
@@ -190,33 +172,25 @@ def _like(value: str) -> str:
 def _hits(
     session: Session,
     query: Query,
-    found: list[tuple[int, float]],
+    found: list[Candidate],
     limit: int,
     excluded: set[tuple[str, int]],
 ) -> list[Hit]:
     """One hit per ticket, contact or article (the best of its documents), in order."""
-    score = dict(found)
-    chosen: list[_Doc] = []
+    chosen: list[tuple[_Doc, float]] = []
     seen: set[tuple[str, int]] = set()
-    # Read documents a page at a time, in rank order, until `limit` owners are found.
-    for start in range(0, len(found), 100):
-        page = [doc_id for doc_id, _ in found[start : start + 100]]
-        by_id = {d.id: d for d in _documents(session, page)}
-        for doc_id in page:
-            doc = by_id.get(doc_id)
-            if doc is None:
-                continue
-            key = _owner(doc)
-            if key in seen or key in excluded:
-                continue
-            seen.add(key)
-            chosen.append(doc)
-        if len(chosen) >= limit:
+    for row, score in found:
+        doc = _Doc(*row)
+        key = _owner(doc)
+        if key in seen or key in excluded:
+            continue
+        seen.add(key)
+        chosen.append((doc, score))
+        if len(chosen) == limit:
             break
-    chosen = chosen[:limit]
     words, prefixes = query.highlight_words(), query.highlight_prefixes()
-    texts = _texts(session, chosen)
-    return [_hit(doc, score[doc.id], texts, words, prefixes) for doc in chosen]
+    texts = _texts(session, [doc for doc, _ in chosen])
+    return [_hit(doc, score, texts, words, prefixes) for doc, score in chosen]
 
 
 def _owner(doc: _Doc) -> tuple[str, int]:
@@ -234,18 +208,20 @@ def _texts(session: Session, docs: list[_Doc]) -> dict[tuple[str, int], tuple[An
         return [d.ref_id for d in docs if d.kind in kinds]
 
     out: dict[tuple[str, int], tuple[Any, ...]] = {}
+    # Plain rows through the connection: the ORM's result handling would cost more here.
+    connection = session.connection()
     if tickets := [d.ticket_id for d in docs if d.ticket_id is not None]:
-        for row in session.execute(
+        for row in connection.execute(
             select(Ticket.id, Ticket.subject, Ticket.status).where(Ticket.id.in_(tickets))
         ):
             out[("ticket", row[0])] = tuple(row)
     if messages := ids("message"):
-        for message in session.execute(
+        for message in connection.execute(
             select(Message.id, Message.text).where(Message.id.in_(messages))
         ):
             out[("message", message[0])] = tuple(message)
     if articles := ids("article"):
-        for article in session.execute(
+        for article in connection.execute(
             select(
                 KbTranslation.id,
                 KbTranslation.article_id,
