@@ -91,10 +91,12 @@ def index_pending(fd: Frontdesk, *, batch: int = BATCH, max_batches: int | None 
             if len(found.sources) + len(found.gone) < batch:
                 break
     if written >= ANALYZE_AFTER and not fd.settings.is_sqlite:
-        # The planner needs term statistics to choose between walking the GIN index and
-        # walking ids newest first; after a bulk load they are missing until autovacuum.
+        # After a bulk load, until autovacuum comes by: the planner needs term statistics
+        # (and search reads its common lexemes from them), and the BRIN index on ids
+        # needs the new page ranges summarised, or `id > n` matches all of them.
         with fd.write_session() as session:
             session.execute(text("ANALYZE search_documents"))
+            session.execute(text("SELECT brin_summarize_new_values('ix_search_documents_id_brin')"))
     return written
 
 
