@@ -74,6 +74,8 @@ Candidate = tuple[tuple[Any, ...], float]
 def _insert_documents(
     session: Session, statement: Insert, documents: Sequence[dict[str, Any]]
 ) -> list[int]:
+    if not documents:
+        return []
     rows = session.execute(
         statement.returning(literal_column("id", Integer), sort_by_parameter_order=True),
         list(documents),

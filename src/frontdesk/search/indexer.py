@@ -301,14 +301,10 @@ def _write(fd: Frontdesk, found: Batch) -> int:
                 same.append(source)
             else:
                 changed.append(source)
-        ids = (
-            backend.insert(
-                session,
-                [_columns(s, now) for s in fresh],
-                [analysed[(s.kind, s.ref_id)] for s in fresh],
-            )
-            if fresh
-            else []
+        ids = backend.insert(
+            session,
+            [_columns(s, now) for s in fresh],
+            [analysed[(s.kind, s.ref_id)] for s in fresh],
         )
         for source in changed:
             session.execute(

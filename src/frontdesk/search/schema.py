@@ -2,8 +2,7 @@
 
 They differ per database (an FTS5 virtual table with its shadow tables on SQLite; a
 tsvector column, GIN and BRIN indexes on PostgreSQL), are made by migrations 0004 and
-0010, and are left
-out of the model/migration comparison of `alembic check`.
+0010, and are left out of the model/migration comparison of `alembic check`.
 """
 
 from __future__ import annotations
