@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
@@ -102,7 +102,10 @@ def from_row(session: Session, cls: type[M], values: Any) -> M:
 def adopt(session: Session, obj: M) -> M:
     """Attach an object whose row exists in the database as persistent and unchanged."""
     make_transient_to_detached(obj)
-    session.add(obj)
+    # What session.add() does for a detached object, without its walk of the mapper's
+    # relationships for related objects to add too: one just built has none loaded, and
+    # the walk was half the cost of adopting a ticket.
+    session._update_impl(instance_state(obj))
     return obj
 
 

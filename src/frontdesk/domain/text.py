@@ -29,13 +29,15 @@ _ATTRIBUTES = {
 }
 
 
+# Built once: passing the options to nh3.clean() builds a sanitizer on every call, which
+# took three times as long as cleaning a short mail.
+_CLEANER = nh3.Cleaner(
+    url_schemes=_ALLOWED_URL_SCHEMES,
+    attributes=_ATTRIBUTES,
+    link_rel="noopener noreferrer nofollow",
+)
+
+
 def sanitize_html(html: str) -> str:
     """Keep formatting, drop scripts, event handlers and dangerous URLs."""
-    return str(
-        nh3.clean(
-            html,
-            url_schemes=_ALLOWED_URL_SCHEMES,
-            attributes=_ATTRIBUTES,
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+    return str(_CLEANER.clean(html))

@@ -711,16 +711,16 @@ def _reduce(markup: str) -> str:
     """The same document with only the elements the text conversion looks at: nh3 (a real
     HTML5 parser, in Rust) drops scripts, styles, the head and every inline element and
     attribute, and closes what was left open, so the Python parser has far less to do."""
-    return str(
-        nh3.clean(
-            markup,
-            tags=_TEXT_TAGS,
-            clean_content_tags={"script", "style", "title", "template", "noscript", "xml"},
-            attributes={"a": {"href"}, "img": {"alt"}},
-            link_rel=None,
-            strip_comments=True,
-        )
-    )
+    return str(_REDUCER.clean(markup))
+
+
+_REDUCER = nh3.Cleaner(
+    tags=_TEXT_TAGS,
+    clean_content_tags={"script", "style", "title", "template", "noscript", "xml"},
+    attributes={"a": {"href"}, "img": {"alt"}},
+    link_rel=None,
+    strip_comments=True,
+)
 
 
 def html_to_text(markup: str) -> str:
@@ -805,22 +805,23 @@ def _block_remote(match: re.Match[str]) -> str:
     return "<img" + _SRC_ATTRIBUTE.sub(rewrite, attributes) + ">"
 
 
+_SANITIZER = nh3.Cleaner(
+    tags=_EMAIL_TAGS,
+    clean_content_tags={"script", "style", "title"},
+    attributes=_EMAIL_ATTRIBUTES,
+    attribute_filter=_filter_attribute,
+    url_schemes=_URL_SCHEMES,
+    link_rel="noopener noreferrer nofollow",
+    filter_style_properties=_STYLE_PROPERTIES,
+)
+
+
 def sanitize_html(markup: str) -> str:
     """HTML safe to show: no scripts, event handlers, forms, ``javascript:`` URLs or
     styles that load anything. Inline images (``cid:``, ``data:image``) keep their ``src``;
     every other image source moves to ``data-remote-src`` so nothing is fetched until an
     agent allows it."""
-    cleaned = nh3.clean(
-        markup,
-        tags=_EMAIL_TAGS,
-        clean_content_tags={"script", "style", "title"},
-        attributes=_EMAIL_ATTRIBUTES,
-        attribute_filter=_filter_attribute,
-        url_schemes=_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        filter_style_properties=_STYLE_PROPERTIES,
-    )
-    cleaned = str(cleaned)
+    cleaned = str(_SANITIZER.clean(markup))
     if "<img" in cleaned:
         cleaned = _IMG_TAG.sub(_block_remote, cleaned)
     return cleaned
