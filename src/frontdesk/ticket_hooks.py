@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 def before_message_stored(tx: Tx, ticket: Ticket) -> None:
     """In receive(), before the ticket's new state is written: the SLA columns go out in
     the same UPDATE."""
-    from frontdesk.promises import followups
-    from frontdesk.sla import tracking
+    # `import a.b as b`, not `from a import b`: the latter runs importlib's Python code
+    # for packages on every call, and this runs for every message.
+    import frontdesk.promises.followups as followups
+    import frontdesk.sla.tracking as tracking
 
     if ticket.sla_paused_at is not None and ticket.status == "open":
         # It was waiting on the customer (pending, on hold, solved) and they wrote.
@@ -35,8 +37,8 @@ def before_message_stored(tx: Tx, ticket: Ticket) -> None:
 
 def message_received(tx: Tx, ticket: Ticket, message: Message, *, created: bool) -> None:
     """At the end of receive(): route a new ticket, run the triggers."""
-    from frontdesk.automation import engine
-    from frontdesk.routing import assignment
+    import frontdesk.automation.engine as engine  # see before_message_stored
+    import frontdesk.routing.assignment as assignment
 
     if created:
         assignment.route_ticket(tx, ticket)

@@ -151,14 +151,14 @@ def write(session: Session, statement: UpdateBase, params: dict[str, Any]) -> An
     message. The SQL and the conversion of each value are SQLAlchemy's own, compiled once
     per statement and set of parameter names.
     """
-    connection = session.connection()
+    connection = connection_of(session)
     raw = _raw(statement, connection.dialect, frozenset(params))
     return _run(connection, raw, raw.bind(params))
 
 
 def write_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]) -> None:
     """`write` for many rows of the same parameter names (one executemany)."""
-    connection = session.connection()
+    connection = connection_of(session)
     raw = _raw(statement, connection.dialect, frozenset(rows[0]))
     _run(connection, raw, [raw.bind(params) for params in rows], many=True)
 
@@ -166,7 +166,7 @@ def write_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any
 def read(session: Session, statement: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of a prebuilt SELECT, values converted as SQLAlchemy would (see `write`).
     A statement with an expanding parameter (`IN` a list) goes through SQLAlchemy."""
-    connection = session.connection()
+    connection = connection_of(session)
     raw = _raw(statement, connection.dialect, frozenset(params))
     if raw.expanding:
         return [tuple(row) for row in connection.execute(statement, params)]
@@ -188,14 +188,28 @@ def read_scalar(session: Session, statement: Select[Any], params: dict[str, Any]
     return rows[0][0] if rows else None
 
 
+def connection_of(session: Session) -> Connection:
+    """`session.connection()`, remembered for the session's current transaction: asking
+    the session walks its transaction's state machine, and the inbound path asks about
+    ten times per message."""
+    transaction = session.get_transaction()
+    known = session.info.get("connection")
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1]  # type: ignore[no-any-return]
+    connection = session.connection()
+    session.info["connection"] = (session.get_transaction(), connection)
+    return connection
+
+
 def _run(connection: Connection, raw: _Raw, bound: Any, *, many: bool = False) -> Any:
     driver = connection.connection.dbapi_connection
     assert driver is not None
     cursor = driver.cursor()
-    # Listeners on the engine (statement counters in tests, tracing) still see the
-    # statement; without any this costs one attribute read.
-    if connection._has_events or connection.engine._has_events:
-        connection.dispatch.before_cursor_execute(connection, cursor, raw.sql, bound, None, many)
+    # Listeners (statement counters in tests, tracing) still see the statement; the
+    # collection is false when it has none, which is cheaper than calling it empty.
+    before = connection.dispatch.before_cursor_execute
+    if before:
+        before(connection, cursor, raw.sql, bound, None, many)
     if many:
         cursor.executemany(raw.sql, bound)
     else:

@@ -10,6 +10,7 @@ from frontdesk.domain.text import check_text
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"^\+?[0-9]{5,20}$")
+_SPACE = re.compile(r"\s")
 
 
 def normalize_identity(kind: str, address: str) -> tuple[str, str]:
@@ -21,7 +22,7 @@ def normalize_identity(kind: str, address: str) -> tuple[str, str]:
         raise Invalid("address", "must not be empty")
     if kind == "email":
         local, at, domain = address.rpartition("@")
-        if not at or not local or not domain or any(ch.isspace() for ch in address):
+        if not at or not local or not domain or _SPACE.search(address):
             raise Invalid("address", "is not an email address")
         address = address.lower()
     elif kind == "phone":
