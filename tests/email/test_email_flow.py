@@ -15,10 +15,21 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from frontdesk.channels.email.intake import IngestResult, ingest
+from frontdesk.channels.email.intake import (
+    ORIGINAL_IN_DATABASE_MAX,
+    IngestResult,
+    ingest,
+    original_of,
+)
 from frontdesk.clock import FrozenClock
 from frontdesk.jobs.worker import Worker
-from frontdesk.models import ContactIdentity, Job, Ticket, TicketParticipant
+from frontdesk.models import (
+    ContactIdentity,
+    Job,
+    MessageOriginal,
+    Ticket,
+    TicketParticipant,
+)
 from tests.conftest import START, World
 from tests.email.smtp_server import SmtpServer, smtp_server
 from tests.servers import free_port
@@ -340,6 +351,38 @@ def test_quoted_history_is_kept_apart_from_the_new_text(desk: Desk) -> None:
     assert answer["text"] == "The 3-person one."
     assert "> Which size is the tent?" in answer["quoted_text"]
     assert "wrote:" in answer["quoted_text"]
+
+
+def test_the_original_mail_is_kept_and_agents_can_download_it(desk: Desk) -> None:
+    small = customer_mail(message_id="small@mail.example.org")
+    # Over ORIGINAL_IN_DATABASE_MAX: kept in the attachment store instead.
+    large = customer_mail(
+        message_id="large@mail.example.org",
+        subject="Photos of the zip",
+        attachment=("zip.bin", bytes(range(256)) * 400),
+    )
+    assert len(small) <= ORIGINAL_IN_DATABASE_MAX < len(large)
+    results = [desk.receive(raw) for raw in (small, large)]
+    assert [r.outcome for r in results] == ["stored", "stored"]
+    ids = [r.message_id for r in results]
+
+    for message_id, raw in zip(ids, (small, large), strict=True):
+        assert original_of(desk.world.fd, message_id) == raw
+        response = desk.world.agent.client.get(f"/api/v1/messages/{message_id}/original")
+        assert response.status_code == 200, response.text
+        assert response.content == raw
+        assert response.headers["content-type"] == "message/rfc822"
+        # The customer who wrote it is not shown the raw source (it is an agent's tool).
+        denied = desk.world.customer.client.get(f"/api/v1/messages/{message_id}/original")
+        assert denied.status_code == 404
+    with desk.world.fd.read() as session:
+        kept = session.scalars(select(MessageOriginal.message_id)).all()
+    assert kept == [ids[0]]
+
+    assert results[0].ticket_id is not None
+    reply = desk.reply(results[0].ticket_id, "Thanks!")
+    none = desk.world.agent.client.get(f"/api/v1/messages/{reply['id']}/original")
+    assert none.status_code == 404  # our own reply did not arrive as a mail
 
 
 # ------------------------------------------------------------------ automatic mail

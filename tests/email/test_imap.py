@@ -177,8 +177,17 @@ def test_a_message_that_cannot_be_stored_stays_unmarked_for_the_next_poll(
     fd: Frontdesk, account: Account, caplog: pytest.LogCaptureFixture
 ) -> None:
     inbox_id = email_inbox(fd, account.imap_config())
-    deliver(account, PLAIN, UTF8)
-    # A broken disk: where the original messages are kept is a file, not a directory.
+    invoices = [
+        mail(
+            f"Invoice {n}",
+            "The invoice is attached.",
+            message_id=f"<invoice-{n}@example.org>",
+            attachment=(f"invoice-{n}.pdf", b"%PDF-1.4 invoice " + bytes([48 + n])),
+        )
+        for n in (1, 2)
+    ]
+    deliver(account, *invoices)
+    # A broken disk: where attachments are kept is a file, not a directory.
     store = fd.storage.root
     store.parent.mkdir(parents=True, exist_ok=True)
     store.write_bytes(b"")

@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.smtp import SMTP
 from sqlalchemy import select
 
+from frontdesk.channels.email.intake import original_of
 from frontdesk.channels.email.listener import (
     InboxHandler,
     MailListener,
@@ -115,7 +116,8 @@ def test_with_a_reader_process_mail_is_read_there_and_stored_and_threaded_here(
     assert [m.external_id for m in messages] == ["order-1@example.org", "colleague-2@example.net"]
     assert attachment.filename == "պատվեր.pdf"
     assert fd.storage.get(attachment.sha256) == b"%PDF-1.4 order"
-    raw = fd.storage.get(str(messages[0].meta["raw_sha256"]))  # kept by the reader
+    raw = original_of(fd, messages[0].id)
+    assert raw is not None
     assert b"order-1@example.org" in raw
 
 

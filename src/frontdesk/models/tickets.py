@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.db.base import Base
@@ -171,6 +171,18 @@ class Message(Base):
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", lazy="selectin")
     ticket: Mapped[Ticket] = relationship()
     author_contact: Mapped[Contact | None] = relationship()
+
+
+class MessageOriginal(Base):
+    """The bytes a message arrived as (an email's RFC 5322 source), when small enough to
+    keep beside it: written in the transaction that stores the message, and one file
+    fewer per mail (creating a file cost more than the rest of reading one). Larger
+    originals are in the attachment store, under `meta.raw_sha256`."""
+
+    __tablename__ = "message_originals"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Attachment(Base):

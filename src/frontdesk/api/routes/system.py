@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from frontdesk.api.deps import FD, Admin, AnyActor, resolve_actor
 from frontdesk.api.schemas import JobOut
+from frontdesk.channels.email.intake import original_of
 from frontdesk.domain.access import can_see
 from frontdesk.domain.actors import Actor
 from frontdesk.domain.errors import Invalid, NotFound
@@ -81,6 +82,25 @@ def download_attachment(attachment_id: int, actor: AnyActor, fd: FD) -> Response
             "Content-Security-Policy": "sandbox",
         }
         return Response(data, media_type=attachment.content_type, headers=headers)
+
+
+@router.get("/api/v1/messages/{message_id}/original", tags=["tickets"], response_class=Response)
+def download_original(message_id: int, actor: AnyActor, fd: FD) -> Response:
+    """The raw email a message arrived as (RFC 5322), for an agent who can see its ticket:
+    what a mail client shows as "show original"."""
+    with fd.read() as session:
+        message = session.get(Message, message_id)
+        ticket = session.get(Ticket, message.ticket_id) if message else None
+        if ticket is None or not actor.is_agent or not can_see(actor, ticket):
+            raise NotFound(f"message {message_id} not found")
+    data = original_of(fd, message_id)
+    if data is None:
+        raise NotFound(f"message {message_id} has no original")
+    headers = {
+        "Content-Disposition": _disposition(f"message-{message_id}.eml"),
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, media_type="message/rfc822", headers=headers)
 
 
 def _disposition(filename: str) -> str:

@@ -5,13 +5,14 @@ stored the message committed, so a source is acknowledged only for what is safe.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass, replace
 from email.message import Message as MimeMessage
 from functools import partial
 from typing import Literal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from frontdesk import metrics
 from frontdesk.channels.base import InboundAttachment, InboundMessage, Sender, parsed_config
@@ -26,7 +27,7 @@ from frontdesk.domain.contacts import IdentityRef, resolve_sender
 from frontdesk.domain.errors import NotFound
 from frontdesk.domain.inbound import receive
 from frontdesk.domain.tx import Tx
-from frontdesk.models import ContactIdentity, Inbox, Message
+from frontdesk.models import ContactIdentity, Inbox, Message, MessageOriginal
 from frontdesk.runtime import Frontdesk
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,18 @@ class ReadEmail:
     raw_sha: str
 
 
+# An original up to this size is kept in the database with its message (MessageOriginal);
+# a larger one goes to the attachment store, before storing, by whoever reads it.
+ORIGINAL_IN_DATABASE_MAX = 64 * 1024
+
+
 def read_email(raw: bytes, storage: AttachmentStore) -> ReadEmail:
     parsed = parse_email(raw)
     verdict = classify(parsed.headers)
-    raw_sha = storage.put(raw)  # the original is kept, whatever happens next
+    if len(raw) > ORIGINAL_IN_DATABASE_MAX:
+        raw_sha = storage.put(raw)
+    else:
+        raw_sha = hashlib.sha256(raw).hexdigest()
     for attachment in parsed.attachments:
         # Written here, in a reader process when there is one: creating a file costs more
         # than the SQL of a message, and storing then finds the file already there.
@@ -94,7 +103,7 @@ def ingest(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
     if isinstance(read, IngestResult):
         return read
     # Mail arriving at once (IMAP polls of several inboxes) shares transactions.
-    return fd.writes.call(partial(store_email, fd, inbox_id, *read))
+    return fd.writes.call(partial(store_email, fd, inbox_id, *read, raw))
 
 
 async def ingest_async(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult:
@@ -104,7 +113,7 @@ async def ingest_async(fd: Frontdesk, inbox_id: int, raw: bytes) -> IngestResult
     read = await asyncio.to_thread(_read_for, fd, inbox_id, raw)
     if isinstance(read, IngestResult):
         return read
-    return await fd.writes.run(partial(store_email, fd, inbox_id, *read))
+    return await fd.writes.run(partial(store_email, fd, inbox_id, *read, raw))
 
 
 def _read_for(
@@ -123,11 +132,11 @@ def store_read(
     """Store what a reader read of `raw` (None: too large to have been read)."""
     if email is None:
         return refuse_oversized(fd, inbox_id, config, raw)
-    return store_email(fd, inbox_id, config, email)
+    return store_email(fd, inbox_id, config, email, raw)
 
 
 def store_email(
-    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, email: ReadEmail
+    fd: Frontdesk, inbox_id: int, config: EmailInboxConfig, email: ReadEmail, raw: bytes
 ) -> IngestResult:
     parsed, verdict = email.parsed, email.verdict
     if verdict.kind == "bounce":
@@ -170,6 +179,8 @@ def store_email(
             )
         except NotFound as exc:
             raise UnknownInbox(str(exc)) from None
+        if not received.duplicate and len(raw) <= ORIGINAL_IN_DATABASE_MAX:
+            write(tx.session, _KEEP_ORIGINAL, {"message_id": received.message.id, "data": raw})
         _clear_bounce(tx, sender.address)
     if received.duplicate:
         return IngestResult("duplicate", "", received.ticket.id, received.message.id)
@@ -252,6 +263,25 @@ def _clear_bounce(tx: Tx, address: str) -> None:
     write(tx.session, _CLEAR_BOUNCE, {"sender_address": address.lower()})
 
 
+def original_of(fd: Frontdesk, message_id: int) -> bytes | None:
+    """The raw message an email arrived as: beside it in the database, or in the
+    attachment store (larger ones, and mail stored before originals were kept beside
+    their message). None for a message that did not come in by email."""
+    with fd.read() as session:
+        kept = session.get(MessageOriginal, message_id)
+        if kept is not None:
+            return kept.data
+        message = session.get(Message, message_id)
+        sha = (message.meta or {}).get("raw_sha256") if message is not None else None
+    if not isinstance(sha, str):
+        return None
+    try:
+        return fd.storage.get(sha)
+    except FileNotFoundError:
+        return None
+
+
+_KEEP_ORIGINAL = insert(table_of(MessageOriginal))
 _IDENTITIES = table_of(ContactIdentity)
 _CLEAR_BOUNCE = (
     update(_IDENTITIES)

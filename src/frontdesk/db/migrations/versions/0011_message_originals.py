@@ -1,0 +1,34 @@
+"""Email: small originals kept in the database beside their message
+
+Revision ID: 0011_message_originals
+Revises: 0010_search_id_brin
+Create Date: 2026-11-23 07:20:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011_message_originals"
+down_revision: str | None = "0010_search_id_brin"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "message_originals",
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["messages.id"],
+            name=op.f("fk_message_originals_message_id_messages"),
+        ),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_message_originals")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("message_originals")
