@@ -34,6 +34,7 @@ from frontdesk.domain.portal import issue_signin_token
 from frontdesk.domain.satisfaction import issue_rating_token
 from frontdesk.kb import articles as kb_articles
 from frontdesk.kb import files as kb_files
+from frontdesk.models import MessageOriginal
 from frontdesk.web.routes import portal
 from tests.conftest import ApiClient, Member, World
 
@@ -56,6 +57,7 @@ POST   /api/v1/tickets/{ticket_id}/notes                      201   201   404   
 POST   /api/v1/tickets/{ticket_id}/assign                     200   200   404   403   403   403   401
 GET    /api/v1/tickets/{ticket_id}/audit                      200   200   404   200   403   403   401
 GET    /api/v1/attachments/{attachment_id}                    200   200   404   200   200   404   401
+GET    /api/v1/messages/{message_id}/original                 200   200   404   200   404   404   401
 # contacts and organizations
 GET    /api/v1/contacts                                       200   200   200   200   403   403   401
 POST   /api/v1/contacts                                       201   201   201   403   403   403   401
@@ -346,6 +348,7 @@ class Place:
     world: World
     ticket: int
     attachment: int
+    emailed: int  # the customer's message, with an original as if it came by email
     inbox: int
     org: int
     staff: int
@@ -381,6 +384,7 @@ class Place:
             ("GET", "/api/v1/attachments/{attachment_id}"): Call(
                 {"attachment_id": self.attachment}
             ),
+            ("GET", "/api/v1/messages/{message_id}/original"): Call({"message_id": self.emailed}),
             ("GET", "/api/v1/contacts"): Call(),
             ("POST", "/api/v1/contacts"): Call(
                 json={"name": m, "identities": [{"kind": "email", "address": f"{m}@new.org"}]}
@@ -1016,10 +1020,14 @@ def place(world: World) -> Place:
         staff = agents.create_agent(tx, SYSTEM, email="staff@example.com", name="Staff")
         team_c = agents.create_team(tx, SYSTEM, "Team C", [])
     org = admin.post("/api/v1/organizations", json={"name": "Tent Co"}).json()["id"]
+    emailed = received["message"]["id"]
+    with world.fd.transaction() as tx:  # as if it had come in by email
+        tx.session.add(MessageOriginal(message_id=emailed, data=b"Subject: Broken zip\r\n\r\n"))
     return Place(
         world=world,
         ticket=received["id"],
         attachment=received["message"]["attachments"][0]["id"],
+        emailed=emailed,
         inbox=inbox,
         org=org,
         staff=staff.id,
