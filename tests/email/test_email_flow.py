@@ -383,6 +383,9 @@ def test_the_original_mail_is_kept_and_agents_can_download_it(desk: Desk) -> Non
     reply = desk.reply(results[0].ticket_id, "Thanks!")
     none = desk.world.agent.client.get(f"/api/v1/messages/{reply['id']}/original")
     assert none.status_code == 404  # our own reply did not arrive as a mail
+    page = desk.world.agent.client.get(f"/tickets/{results[0].ticket_id}").text
+    assert f"/api/v1/messages/{ids[0]}/original" in page
+    assert f"/api/v1/messages/{reply['id']}/original" not in page
 
 
 # ------------------------------------------------------------------ automatic mail
