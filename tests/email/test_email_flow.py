@@ -376,8 +376,8 @@ def test_the_original_mail_is_kept_and_agents_can_download_it(desk: Desk) -> Non
         denied = desk.world.customer.client.get(f"/api/v1/messages/{message_id}/original")
         assert denied.status_code == 404
     with desk.world.fd.read() as session:
-        kept = session.scalars(select(MessageOriginal.message_id)).all()
-    assert kept == [ids[0]]
+        kept = session.execute(select(MessageOriginal.message_id, MessageOriginal.data)).all()
+    assert [(m, data is not None) for m, data in kept] == [(ids[0], True), (ids[1], False)]
 
     assert results[0].ticket_id is not None
     reply = desk.reply(results[0].ticket_id, "Thanks!")

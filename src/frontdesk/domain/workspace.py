@@ -31,6 +31,7 @@ from frontdesk.models import (
     Contact,
     Inbox,
     Message,
+    MessageOriginal,
     Organization,
     Team,
     Ticket,
@@ -87,6 +88,7 @@ class TimelineMessage:
     created_at: datetime
     text: str
     html: str | None
+    has_original: bool  # arrived as an email whose raw source is kept
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ def ticket_story(tx: Tx, actor: Actor, ticket_id: int, *, others: int = 10) -> T
             Message.created_at,
             Message.text,
             Message.html,
+            select(MessageOriginal.message_id)
+            .where(MessageOriginal.message_id == Message.id)
+            .exists(),
         )
         .where(Message.ticket_id == ticket.id)
         .order_by(Message.id)

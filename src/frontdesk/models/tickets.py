@@ -174,15 +174,16 @@ class Message(Base):
 
 
 class MessageOriginal(Base):
-    """The bytes a message arrived as (an email's RFC 5322 source), when small enough to
-    keep beside it: written in the transaction that stores the message, and one file
-    fewer per mail (creating a file cost more than the rest of reading one). Larger
-    originals are in the attachment store, under `meta.raw_sha256`."""
+    """Where the bytes a message arrived as (an email's RFC 5322 source) are kept: in
+    `data` when small, written in the transaction that stores the message (one file fewer
+    per mail: creating a file cost more than the rest of reading one); otherwise in the
+    attachment store under `sha256`."""
 
     __tablename__ = "message_originals"
 
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Attachment(Base):

@@ -67,7 +67,8 @@ class ReadEmail:
 
 
 # An original up to this size is kept in the database with its message (MessageOriginal);
-# a larger one goes to the attachment store, before storing, by whoever reads it.
+# a larger one goes to the attachment store, before storing, by whoever reads it, and its
+# MessageOriginal row names it.
 ORIGINAL_IN_DATABASE_MAX = 64 * 1024
 
 
@@ -179,8 +180,10 @@ def store_email(
             )
         except NotFound as exc:
             raise UnknownInbox(str(exc)) from None
-        if not received.duplicate and len(raw) <= ORIGINAL_IN_DATABASE_MAX:
-            write(tx.session, _KEEP_ORIGINAL, {"message_id": received.message.id, "data": raw})
+        if not received.duplicate:
+            kept = raw if len(raw) <= ORIGINAL_IN_DATABASE_MAX else None
+            original = {"message_id": received.message.id, "sha256": email.raw_sha, "data": kept}
+            write(tx.session, _KEEP_ORIGINAL, original)
         _clear_bounce(tx, sender.address)
     if received.duplicate:
         return IngestResult("duplicate", "", received.ticket.id, received.message.id)
@@ -264,19 +267,15 @@ def _clear_bounce(tx: Tx, address: str) -> None:
 
 
 def original_of(fd: Frontdesk, message_id: int) -> bytes | None:
-    """The raw message an email arrived as: beside it in the database, or in the
-    attachment store (larger ones, and mail stored before originals were kept beside
-    their message). None for a message that did not come in by email."""
+    """The raw message an email arrived as, or None for one that did not come by email."""
     with fd.read() as session:
         kept = session.get(MessageOriginal, message_id)
-        if kept is not None:
-            return kept.data
-        message = session.get(Message, message_id)
-        sha = (message.meta or {}).get("raw_sha256") if message is not None else None
-    if not isinstance(sha, str):
+    if kept is None:
         return None
+    if kept.data is not None:
+        return kept.data
     try:
-        return fd.storage.get(sha)
+        return fd.storage.get(kept.sha256)
     except FileNotFoundError:
         return None
 

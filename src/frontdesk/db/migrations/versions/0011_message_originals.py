@@ -1,4 +1,4 @@
-"""Email: small originals kept in the database beside their message
+"""Email: where each message's original is kept, small ones beside their message
 
 Revision ID: 0011_message_originals
 Revises: 0010_search_id_brin
@@ -20,7 +20,8 @@ def upgrade() -> None:
     op.create_table(
         "message_originals",
         sa.Column("message_id", sa.Integer(), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["message_id"],
             ["messages.id"],
