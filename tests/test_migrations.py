@@ -143,3 +143,57 @@ def test_upgrading_a_database_with_tickets_in_it_keeps_them_and_fills_new_column
     assert len(set(tokens)) == 2
     assert all(tokens)
     assert [(t, bool(a)) for t, a in messages] == [("Բարև", False), ("Բարև", False)]
+
+
+def test_mail_stored_before_originals_had_a_table_keeps_the_name_of_its_original(
+    empty_database: str,
+) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0010_search_id_brin")
+    engine = create_engine(empty_database)
+    now = "2026-03-02 09:00:00"
+    sha = "ab" * 32
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO inboxes (id, name, kind, config, is_active, created_at) "
+                "VALUES (1, 'Mail', 'email', '{}', true, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, name, tier, lifetime_value, notes, created_at, "
+                "updated_at) VALUES (1, 'Անի', 'standard', 0, '', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (id, subject, status, priority, inbox_id, contact_id, "
+                "custom_fields, token, created_at, updated_at) VALUES "
+                "(1, 'Պատվեր', 'open', 'normal', 1, 1, '{}', 't1', :now, :now)"
+            ),
+            {"now": now},
+        )
+        for message_id, meta in ((1, f'{{"raw_sha256": "{sha}"}}'), (2, "{}")):
+            conn.execute(
+                text(
+                    "INSERT INTO messages (id, ticket_id, inbox_id, channel, direction, "
+                    "is_internal, is_auto, author_contact_id, text, meta, created_at) VALUES "
+                    "(:id, 1, 1, 'email', 'in', false, false, 1, 'Բարև', :meta, :now)"
+                ),
+                {"id": message_id, "meta": meta, "now": now},
+            )
+    engine.dispose()
+
+    command.upgrade(config, "head")
+
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT message_id, sha256, data FROM message_originals"))
+            rows = kept.all()
+    finally:
+        engine.dispose()
+    assert rows == [(1, sha, None)]

@@ -29,6 +29,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("message_id", name=op.f("pk_message_originals")),
     )
+    # Mail stored before this table kept its original as a file named in the message's meta.
+    raw_sha = (
+        "json_extract(meta, '$.raw_sha256')"
+        if op.get_bind().dialect.name == "sqlite"
+        else "meta->>'raw_sha256'"
+    )
+    op.execute(
+        "INSERT INTO message_originals (message_id, sha256, data) "  # noqa: S608 (our own SQL)
+        f"SELECT id, {raw_sha}, NULL FROM messages WHERE {raw_sha} IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
