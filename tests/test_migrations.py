@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from frontdesk.db.base import Base
 from frontdesk.db.engine import alembic_config
@@ -97,20 +97,7 @@ def test_upgrading_a_database_with_tickets_in_it_keeps_them_and_fills_new_column
     engine = create_engine(empty_database)
     now = "2026-03-02 09:00:00"
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO inboxes (id, name, kind, config, is_active, created_at) "
-                "VALUES (1, 'API', 'api', '{}', true, :now)"
-            ),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO contacts (id, name, tier, lifetime_value, notes, created_at, "
-                "updated_at) VALUES (1, 'Անի', 'standard', 0, '', :now, :now)"
-            ),
-            {"now": now},
-        )
+        an_inbox_and_a_contact(conn, "api", now)
         for ticket_id in (1, 2):
             conn.execute(
                 text(
@@ -154,20 +141,7 @@ def test_mail_stored_before_originals_had_a_table_keeps_the_name_of_its_original
     now = "2026-03-02 09:00:00"
     sha = "ab" * 32
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO inboxes (id, name, kind, config, is_active, created_at) "
-                "VALUES (1, 'Mail', 'email', '{}', true, :now)"
-            ),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO contacts (id, name, tier, lifetime_value, notes, created_at, "
-                "updated_at) VALUES (1, 'Անի', 'standard', 0, '', :now, :now)"
-            ),
-            {"now": now},
-        )
+        an_inbox_and_a_contact(conn, "email", now)
         conn.execute(
             text(
                 "INSERT INTO tickets (id, subject, status, priority, inbox_id, contact_id, "
@@ -197,3 +171,21 @@ def test_mail_stored_before_originals_had_a_table_keeps_the_name_of_its_original
     finally:
         engine.dispose()
     assert rows == [(1, sha, None)]
+
+
+def an_inbox_and_a_contact(conn: Connection, kind: str, now: str) -> None:
+    """Inbox 1 of `kind` and contact 1, written as any revision's schema takes them."""
+    conn.execute(
+        text(
+            "INSERT INTO inboxes (id, name, kind, config, is_active, created_at) "
+            "VALUES (1, :kind, :kind, '{}', true, :now)"
+        ),
+        {"kind": kind, "now": now},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO contacts (id, name, tier, lifetime_value, notes, created_at, "
+            "updated_at) VALUES (1, 'Անի', 'standard', 0, '', :now, :now)"
+        ),
+        {"now": now},
+    )
